@@ -1,0 +1,22 @@
+"""The embedded default: a real Postgres from the `pgserver` package for `make run`.
+
+Used only when DATABASE_URL is not set. The server's data lives in `.data/pgdata`; it is left
+running when the process exits (cleanup_mode=None) so the autoreloader's child, `manage.py`
+commands and the web process all share one server, as they would share a real one.
+"""
+
+from pathlib import Path
+
+
+def database_url(base_dir: Path) -> str:
+    import pgserver
+
+    pgdata = base_dir / ".data" / "pgdata"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    uri = server.get_uri()
+    # pgserver hands out a socket URI for database "postgres"; keep ours in its own database.
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'backoffice';")
+    if "1 row" not in exists:
+        server.psql("CREATE DATABASE backoffice;")
+    return uri.replace("/postgres?", "/backoffice?")

@@ -1,0 +1,1 @@
+"""The project frame has no tables; this module exists so post_migrate reaches its AppConfig."""

@@ -1,0 +1,77 @@
+"""The two roles, as groups with permissions. `ensure_roles()` runs after every migrate.
+
+Order staff work orders; store admins also configure the store and may open the Django admin
+(only they get `is_staff`). Later issues add their permissions to these lists.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+ORDER_STAFF = "Order staff"
+STORE_ADMIN = "Store admin"
+ROLES = {"staff": ORDER_STAFF, "admin": STORE_ADMIN}
+
+STAFF_PERMISSIONS = [
+    "orders.view_order",
+    "orders.change_order_status",
+    "orders.add_order_note",
+    "customers.view_profile",
+    "customers.add_profile",
+    "customers.change_profile",
+    "customers.add_address",
+    "customers.change_address",
+    "catalog.view_product",
+    "catalog.view_variant",
+    "catalog.view_vendor",
+]
+ADMIN_PERMISSIONS = [
+    *STAFF_PERMISSIONS,
+    "orders.view_apikey",
+    "orders.add_apikey",
+    "orders.change_apikey",
+    "customers.view_customersettings",
+    "customers.change_customersettings",
+    "catalog.add_product",
+    "catalog.change_product",
+    "catalog.add_variant",
+    "catalog.change_variant",
+    "catalog.add_vendor",
+    "catalog.change_vendor",
+    "catalog.add_productvendor",
+    "catalog.change_productvendor",
+    "catalog.view_productvendor",
+    "catalog.view_stockmovement",
+    "catalog.add_serialcode",
+    "catalog.view_serialcode",
+    "catalog.add_digitalfile",
+    "catalog.view_digitalfile",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+]
+ROLE_PERMISSIONS = {ORDER_STAFF: STAFF_PERMISSIONS, STORE_ADMIN: ADMIN_PERMISSIONS}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in names}
+    perms = Permission.objects.filter(
+        content_type__app_label__in={a for a, _ in wanted}, codename__in={c for _, c in wanted}
+    ).select_related("content_type")
+    found = [p for p in perms if (p.content_type.app_label, p.codename) in wanted]
+    missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+    if missing:
+        raise LookupError(f"Unknown permissions for roles: {sorted(missing)}")
+    return found
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create or update the role groups so they hold exactly their permissions."""
+    groups = {}
+    for name, perm_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions(perm_names))
+        groups[name] = group
+    return groups
+
+
+def is_store_admin(user) -> bool:
+    return user.is_active and (user.is_superuser or user.groups.filter(name=STORE_ADMIN).exists())

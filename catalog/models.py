@@ -1,0 +1,169 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Vendor(models.Model):
+    """A supplier that can drop-ship a product; purchasing/ sends it purchase orders."""
+
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_shippable = models.BooleanField(
+        default=True, help_text="Physical goods ship; digital goods and services do not."
+    )
+    is_active = models.BooleanField(default=True)
+    vendors = models.ManyToManyField(Vendor, through="ProductVendor", related_name="products")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Variant(models.Model):
+    """A sellable SKU. `stock` and `units_sold` change only through catalog.services."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64, unique=True)
+    options = models.JSONField(default=dict, blank=True, help_text='e.g. {"size": "M"}')
+    price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    cost_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    stock = models.IntegerField(default=0)
+    units_sold = models.IntegerField(default=0)
+    track_stock = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(units_sold__gte=0), name="variant_units_sold_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cost_price__gte=0), name="variant_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} · {self.display_name}"
+
+    @property
+    def options_label(self) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in sorted(self.options.items()))
+
+    @property
+    def display_name(self) -> str:
+        label = self.options_label
+        return f"{self.product.name} ({label})" if label else self.product.name
+
+
+class StockMovement(models.Model):
+    """The stock ledger: one row for every change of a variant's stock, with its reason."""
+
+    class Reason(models.TextChoices):
+        RECEIPT = "receipt", "Stock received"
+        ADJUSTMENT = "adjustment", "Manual adjustment"
+        SALE = "sale", "Sold (order paid)"
+        SALE_REVERSAL = "sale_reversal", "Sale reversed (rollback or cancel)"
+        INITIAL = "initial", "Opening stock"
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="movements")
+    delta = models.IntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    # A loose reference (e.g. "order:100123") keeps catalog free of imports from orders.
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    stock_after = models.IntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(delta=0), name="stock_movement_delta_not_zero")
+        ]
+
+    def __str__(self):
+        return f"{self.variant_id} {self.delta:+d} ({self.reason})"
+
+
+class SerialCode(models.Model):
+    """A code from a variant's pool (licence keys, gift codes), handed out when an order is paid."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="serial_codes")
+    code = models.CharField(max_length=200)
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    allocation_reference = models.CharField(max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "code"], name="serial_code_unique_per_variant"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["variant", "id"],
+                condition=Q(allocated_at__isnull=True),
+                name="serial_code_free_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class DigitalFile(models.Model):
+    """A downloadable file of a digital variant; customers get signed, expiring links to it."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="digital_files")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to="digital/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.title
+
+
+class ProductVendor(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="vendor_links")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="product_links")
+    vendor_sku = models.CharField(max_length=64, blank=True)
+    cost = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "vendor"], name="product_vendor_unique"),
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(is_default=True),
+                name="product_one_default_vendor",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} from {self.vendor}"

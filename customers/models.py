@@ -1,0 +1,103 @@
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+
+
+class Profile(models.Model):
+    """A contact: a buyer, a member of the storefront, or the store's anonymous profile."""
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    # The storefront account this profile belongs to: set when the buyer was logged in.
+    member_ref = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(Upper("email"), name="profile_email_upper_idx"),
+            models.Index(Upper("last_name"), Upper("first_name"), name="profile_name_upper_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email or f"Profile {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.member_ref)
+
+
+class Address(models.Model):
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=200, blank=True)
+    line1 = models.CharField(max_length=200)
+    line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    phone = models.CharField(max_length=40, blank=True)
+    is_default_shipping = models.BooleanField(default=False)
+    is_default_billing = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile"],
+                condition=Q(is_default_shipping=True),
+                name="address_one_default_shipping",
+            ),
+            models.UniqueConstraint(
+                fields=["profile"],
+                condition=Q(is_default_billing=True),
+                name="address_one_default_billing",
+            ),
+        ]
+
+    def __str__(self):
+        return ", ".join(p for p in [self.line1, self.city, self.postal_code, self.country] if p)
+
+    def as_snapshot(self) -> dict:
+        """The address as an order keeps it: a copy that later edits do not change."""
+        return {
+            "name": self.name or self.profile.full_name,
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "region": self.region,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "phone": self.phone,
+        }
+
+
+class CustomerSettings(models.Model):
+    """The store's customer settings, one row (pk=1)."""
+
+    anonymous_profile = models.ForeignKey(
+        Profile,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Invoices and payments of buyers who were not logged in are applied here.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "customer settings"
+
+    def __str__(self):
+        return "Customer settings"
+
+    @classmethod
+    def load(cls) -> "CustomerSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,275 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Func, Q, Value
+from django.urls import reverse
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+ORDER_NUMBER_SEQUENCE = "orders_order_number_seq"
+
+
+class NextVal(Func):
+    """`nextval('<sequence>')`: order numbers come from a database sequence, gap-tolerant."""
+
+    function = "nextval"
+    output_field = models.BigIntegerField()
+
+    def __init__(self, sequence: str, **extra):
+        super().__init__(Value(sequence), **extra)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Online"
+    IN_STORE = "in_store", "In store"
+    BACK_OFFICE = "back_office", "Back office"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    IN_PROCESS = "in_process", "In process"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    COMPLETE = "complete", "Complete"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OrderQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-placed_at", "-id")
+
+
+class Order(models.Model):
+    number = models.BigIntegerField(unique=True, db_default=NextVal(ORDER_NUMBER_SEQUENCE))
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    profile = models.ForeignKey(
+        "customers.Profile", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    customer_email = models.EmailField()
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_phone = models.CharField(max_length=40, blank=True)
+    placed_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY)
+    discount_total = models.DecimalField(**MONEY, default=0)
+    shipping_total = models.DecimalField(**MONEY, default=0)
+    tax_total = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY)
+    billing_address = models.JSONField(default=dict, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    external_ref = models.CharField(
+        max_length=100, blank=True, help_text="The storefront's or register's own order id."
+    )
+    # The payment as the storefront reported it; payments/ adds gateways and charges.
+    payment_token = models.CharField(max_length=200, blank=True)
+    authorization_code = models.CharField(max_length=100, blank=True)
+    # True from the moment a sale was booked (stock and units sold) until it is reversed, so
+    # the effect happens exactly once whatever path marks the order paid.
+    stock_committed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        permissions = [
+            ("change_order_status", "Can change an order's status"),
+            ("add_order_note", "Can add a note to an order's timeline"),
+        ]
+        indexes = [
+            models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
+            models.Index(fields=["status", "-placed_at", "-id"], name="order_status_placed_idx"),
+            models.Index(fields=["channel", "-placed_at", "-id"], name="order_channel_placed_idx"),
+            models.Index(
+                fields=["channel", "status", "-placed_at", "-id"],
+                name="order_chan_status_placed_idx",
+            ),
+            models.Index(fields=["customer_email"], name="order_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="order_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def reference(self) -> str:
+        """How other apps (the stock ledger, serial codes) point at this order."""
+        return f"order:{self.number}"
+
+    @property
+    def has_shippable_lines(self) -> bool:
+        return any(line.is_shippable for line in self.lines.all())
+
+
+class OrderLine(models.Model):
+    class Fulfilment(models.TextChoices):
+        UNFULFILLED = "unfulfilled", "Not sent"
+        PARTIAL = "partial", "Partly sent"
+        FULFILLED = "fulfilled", "Sent"
+        NOT_REQUIRED = "not_required", "Nothing to ship"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=300)
+    options = models.CharField(max_length=200, blank=True)
+    unit_price = models.DecimalField(**MONEY)
+    unit_cost = models.DecimalField(**MONEY, default=0)
+    quantity = models.PositiveIntegerField()
+    tax = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY)
+    is_shippable = models.BooleanField(default=True)
+    fulfilment_status = models.CharField(
+        max_length=20, choices=Fulfilment.choices, default=Fulfilment.UNFULFILLED
+    )
+    quantity_fulfilled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_fulfilled__lte=models.F("quantity")),
+                name="order_line_not_overfulfilled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: every status change, note and side effect, with who and when."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Order placed"
+        STATUS = "status", "Status changed"
+        NOTE = "note", "Note"
+        STOCK = "stock", "Stock"
+        PAYMENT = "payment", "Payment"
+        EMAIL = "email", "Email"
+        SHIPPING = "shipping", "Shipping"
+        INVOICE = "invoice", "Invoice"
+        PURCHASING = "purchasing", "Purchase order"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    message = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who, when there is no user: "API: Storefront key", "Gateway notification", "System".
+    actor_label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_order_idx")]
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def who(self) -> str:
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return self.actor_label or "System"
+
+
+class ApiKey(models.Model):
+    """A per-channel key for the storefront or the register. Only its SHA-256 is stored.
+
+    Keys are 256-bit random secrets, so a fast hash is as safe as a slow one and keeps the
+    intake API's authentication off the hot path.
+    """
+
+    PREFIX = "bo"
+
+    name = models.CharField(max_length=100)
+    channel = models.CharField(
+        max_length=20, choices=[(Channel.ONLINE, "Online"), (Channel.IN_STORE, "In store")]
+    )
+    lookup = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.get_channel_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> tuple[str, str, str]:
+        """A new raw key, its lookup part and its hash. The raw key is shown once, never stored."""
+        lookup = secrets.token_hex(8)
+        raw = f"{cls.PREFIX}_{lookup}_{secrets.token_urlsafe(32)}"
+        return raw, lookup, cls.hash(raw)
+
+    @staticmethod
+    def lookup_of(raw: str) -> str | None:
+        parts = raw.split("_", 2)
+        if len(parts) != 3 or parts[0] != ApiKey.PREFIX or len(parts[1]) != 16:
+            return None
+        return parts[1]
+
+
+class IntakeRequest(models.Model):
+    """One Idempotency-Key of one channel: the same key and body always mean the same order.
+
+    Scoped to the channel rather than the key, so a retry still matches after a key rotation.
+    """
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    key = models.CharField(max_length=200)
+    api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="+")
+    body_hash = models.CharField(max_length=64)
+    order = models.ForeignKey(Order, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "key"], name="intake_idempotency_key_unique")
+        ]
+
+    def __str__(self):
+        return self.key

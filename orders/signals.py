@@ -1,0 +1,12 @@
+"""Signals that higher apps (payments, invoicing, shipping, notifications) connect to.
+
+Sent inside the transaction that changed the order, after the order row is saved, so that a
+receiver's writes (an invoice, an outbox row) commit or roll back with the change itself.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: order, from_status, to_status, actor, note
+order_status_changed = Signal()
+# kwargs: order, actor  (an order was created, by any channel)
+order_placed = Signal()

@@ -1,0 +1,85 @@
+"""The order status machine, declared once.
+
+Every status change goes through `orders.services.order_transition`, which asks this table
+whether the move is allowed and why not. Views ask `allowed_transitions(order)` what to offer.
+Effects that belong to this app (booking and reversing the sale) are declared here too; apps
+above orders add theirs through the `order_status_changed` signal.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .models import Order, OrderStatus
+
+S = OrderStatus
+Guard = Callable[[Order], str | None]  # returns why the move is refused, or None
+
+
+def nothing_left_to_ship(order: Order) -> str | None:
+    if any(
+        line.is_shippable and line.quantity_fulfilled < line.quantity for line in order.lines.all()
+    ):
+        return "Items are still waiting to be shipped."
+    return None
+
+
+def has_items_to_ship(order: Order) -> str | None:
+    if not order.has_shippable_lines:
+        return "Nothing on this order ships; complete it instead."
+    return None
+
+
+class Effect:
+    """Names of this app's effects, run by the service inside the transition's transaction."""
+
+    BOOK_SALE = "book_sale"  # stock down, units sold up (exactly once: Order.stock_committed)
+    REVERSE_SALE = "reverse_sale"  # the exact reverse, if the sale was booked
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    label: str
+    guards: tuple[Guard, ...] = ()
+    effects: tuple[str, ...] = ()
+
+    def refusal(self, order: Order) -> str | None:
+        for guard in self.guards:
+            reason = guard(order)
+            if reason:
+                return reason
+        return None
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (t.source, t.target): t
+    for t in [
+        Transition(S.PENDING, S.PAID, "Mark paid", effects=(Effect.BOOK_SALE,)),
+        Transition(S.PENDING, S.CANCELLED, "Cancel"),
+        Transition(S.PAID, S.PENDING, "Roll back to pending", effects=(Effect.REVERSE_SALE,)),
+        Transition(S.PAID, S.IN_PROCESS, "Mark in process", guards=(has_items_to_ship,)),
+        Transition(S.PAID, S.SHIPPED, "Mark shipped", guards=(has_items_to_ship,)),
+        Transition(S.PAID, S.COMPLETE, "Complete", guards=(nothing_left_to_ship,)),
+        Transition(S.PAID, S.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)),
+        Transition(S.IN_PROCESS, S.SHIPPED, "Mark shipped", guards=(has_items_to_ship,)),
+        Transition(S.IN_PROCESS, S.COMPLETE, "Complete", guards=(nothing_left_to_ship,)),
+        Transition(S.IN_PROCESS, S.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)),
+        Transition(S.SHIPPED, S.DELIVERED, "Mark delivered"),
+        Transition(S.SHIPPED, S.COMPLETE, "Complete"),
+        Transition(S.DELIVERED, S.COMPLETE, "Complete"),
+    ]
+}
+
+
+def transition_for(source: str, target: str) -> Transition | None:
+    return TRANSITIONS.get((source, target))
+
+
+def transitions_from(source: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if t.source == source]
+
+
+def allowed_transitions(order: Order) -> list[Transition]:
+    """What this order may do now: the table's moves from its status whose guards pass."""
+    return [t for t in transitions_from(order.status) if t.refusal(order) is None]

@@ -1,0 +1,13 @@
+"""Test settings: the real services of this machine (Postgres, Redis) unless told otherwise."""
+
+import os
+
+os.environ.setdefault("BACKOFFICE_TESTING", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/backoffice")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from backoffice.settings import *  # noqa: F403
+
+# Fast hashing for test users; production keeps Django's default PBKDF2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
