@@ -75,3 +75,25 @@ def ensure_roles() -> dict[str, Group]:
 
 def is_store_admin(user) -> bool:
     return user.is_active and (user.is_superuser or user.groups.filter(name=STORE_ADMIN).exists())
+
+
+def user_create_with_role(*, username: str, password: str, role: str, email: str = ""):
+    """Create (or update) a back-office user with exactly one role: "staff" or "admin".
+
+    Store admins get `is_staff` so they can open the Django admin; order staff do not.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    if role not in ROLES:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    groups = ensure_roles()
+    with transaction.atomic():
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.email = email or user.email
+        user.is_staff = role == "admin"
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        user.groups.set([groups[ROLES[role]]])
+    return user

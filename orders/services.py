@@ -1,11 +1,12 @@
 """Every write to orders. Each service is atomic and locks the order it changes."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.services import OutOfStock, StockLine, stock_commit, stock_release
 
 from .actors import Actor
-from .models import Order, OrderEvent, OrderStatus
+from .models import ApiKey, Channel, Order, OrderEvent, OrderStatus
 from .signals import order_status_changed
 from .status import Effect, transition_for
 
@@ -118,3 +119,29 @@ def order_note_add(*, order_id: int, text: str, actor: Actor) -> OrderEvent:
         raise OrderError("A note cannot be empty.")
     order = Order.objects.get(pk=order_id)
     return order_event_add(order=order, kind=OrderEvent.Kind.NOTE, message=text, actor=actor)
+
+
+@transaction.atomic
+def apikey_create(*, name: str, channel: str, actor: Actor) -> tuple[ApiKey, str]:
+    """A new API key for a channel. Returns the key and its raw secret, which is never stored
+    and so can be shown once only."""
+    name = name.strip()
+    if not name:
+        raise OrderError("Give the key a name, such as “Storefront” or “Register 1”.")
+    if channel not in {Channel.ONLINE, Channel.IN_STORE}:
+        raise OrderError("An API key belongs to the online or the in-store channel.")
+    raw, lookup, key_hash = ApiKey.generate()
+    key = ApiKey.objects.create(
+        name=name, channel=channel, lookup=lookup, key_hash=key_hash, created_by=actor.user
+    )
+    return key, raw
+
+
+@transaction.atomic
+def apikey_revoke(*, api_key_id: int, actor: Actor) -> ApiKey:
+    """Revoke a key: requests with it are refused from now on. Revoking twice is harmless."""
+    key = ApiKey.objects.select_for_update().get(pk=api_key_id)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
