@@ -5,6 +5,7 @@ running when the process exits (cleanup_mode=None) so the autoreloader's child, 
 commands and the web process all share one server, as they would share a real one.
 """
 
+import warnings
 from pathlib import Path
 
 
@@ -13,6 +14,9 @@ def database_url(base_dir: Path) -> str:
 
     pgdata = base_dir / ".data" / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
+    # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is unset
+    # (containers, CI) and falls back to /tmp: fine for us, so keep the console quiet.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     uri = server.get_uri()
     # pgserver hands out a socket URI for database "postgres"; keep ours in its own database.

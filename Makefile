@@ -1,0 +1,59 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | sha1sum | cut -c1-12)
+# Local runs default to DEBUG (no SECRET_KEY needed); production sets SECRET_KEY and DEBUG=0.
+export DEBUG ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BENCH_ORDERS ?= 100000
+
+.PHONY: install run serve worker beat migrate demo test lint check bench seed clean
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo
+
+## make run: set up and serve the back office with demo data at http://127.0.0.1:8000/
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make worker / make beat: the Celery worker and scheduler (need REDIS_URL)
+worker: install
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): without it tasks run in-process."; exit 2; }
+	$(VENV)/bin/celery -A backoffice worker --loglevel=info
+
+beat: install
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL first."; exit 2; }
+	$(VENV)/bin/celery -A backoffice beat --loglevel=info --schedule .data/celerybeat-schedule
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## make test: set up and run the whole suite against Postgres and Redis on 127.0.0.1
+test: install lint
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## make bench: seed BENCH_ORDERS orders into a separate database and print the budgets' table
+bench: migrate
+	$(PY) manage.py bench --orders $(BENCH_ORDERS)
+
+seed: migrate
+	$(PY) manage.py seed --orders $(or $(ORDERS),10000)
+
+clean:
+	rm -rf $(VENV) .data/staticfiles
