@@ -1,0 +1,125 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+
+from .models import DigitalFile, Product, ProductVendor, SerialCode, StockMovement, Variant, Vendor
+from .services import CatalogError, stock_adjust
+
+
+class VariantForm(forms.ModelForm):
+    """Stock is never typed over: admins enter a change, booked through the stock ledger."""
+
+    stock_change = forms.IntegerField(
+        required=False,
+        help_text="Add (e.g. 25 for a delivery) or remove (e.g. -2 for damaged) units.",
+    )
+    stock_change_reason = forms.ChoiceField(
+        required=False,
+        choices=[
+            (StockMovement.Reason.RECEIPT, StockMovement.Reason.RECEIPT.label),
+            (StockMovement.Reason.ADJUSTMENT, StockMovement.Reason.ADJUSTMENT.label),
+        ],
+    )
+
+    class Meta:
+        model = Variant
+        fields = ["product", "sku", "options", "price", "cost_price", "track_stock"]
+
+    def clean_stock_change(self):
+        change = self.cleaned_data.get("stock_change") or 0
+        on_hand = self.instance.stock if self.instance.pk else 0
+        if on_hand + change < 0:
+            raise forms.ValidationError(
+                f"Only {on_hand} on hand: cannot remove {-change}.", code="negative_stock"
+            )
+        return change
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    fields = ["sku", "options", "price", "cost_price", "stock", "units_sold", "track_stock"]
+    readonly_fields = ["stock", "units_sold"]
+    extra = 0
+    show_change_link = True
+
+
+class ProductVendorInline(admin.TabularInline):
+    model = ProductVendor
+    extra = 0
+    autocomplete_fields = ["vendor"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_shippable", "is_active", "created_at"]
+    list_filter = ["is_shippable", "is_active"]
+    search_fields = ["name", "variants__sku"]
+    inlines = [VariantInline, ProductVendorInline]
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    form = VariantForm
+    list_display = ["sku", "product", "price", "cost_price", "stock", "units_sold"]
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__name"]
+    readonly_fields = ["stock", "units_sold"]
+    autocomplete_fields = ["product"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        delta = form.cleaned_data.get("stock_change")
+        if delta:
+            reason = form.cleaned_data.get("stock_change_reason") or StockMovement.Reason.ADJUSTMENT
+            try:
+                stock_adjust(
+                    variant_id=obj.pk,
+                    delta=delta,
+                    reason=reason,
+                    reference="admin",
+                    actor=request.user,
+                )
+            except CatalogError as exc:
+                messages.error(request, str(exc))
+                transaction.set_rollback(True)
+            else:
+                obj.refresh_from_db(fields=["stock"])
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "is_active"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "variant", "delta", "stock_after", "reason", "reference", "actor"]
+    list_filter = ["reason"]
+    list_select_related = ["variant__product", "actor"]
+    search_fields = ["variant__sku", "reference"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SerialCode)
+class SerialCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "variant", "allocated_at", "allocation_reference"]
+    list_filter = [("allocated_at", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "variant__sku", "allocation_reference"]
+    readonly_fields = ["allocated_at", "allocation_reference"]
+    autocomplete_fields = ["variant"]
+
+
+@admin.register(DigitalFile)
+class DigitalFileAdmin(admin.ModelAdmin):
+    list_display = ["title", "variant", "created_at"]
+    autocomplete_fields = ["variant"]
