@@ -2,8 +2,10 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Func, Q, Value
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -91,7 +93,13 @@ class Order(models.Model):
                 fields=["channel", "status", "-placed_at", "-id"],
                 name="order_chan_status_placed_idx",
             ),
-            models.Index(fields=["customer_email"], name="order_email_idx"),
+            models.Index(fields=["total", "id"], name="order_total_idx"),
+            # Staff look customers up by email in any case, and by the start of their name.
+            models.Index(Upper("customer_email"), name="order_email_upper_idx"),
+            models.Index(
+                OpClass(Upper("customer_name"), name="text_pattern_ops"),
+                name="order_name_upper_prefix_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),

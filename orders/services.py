@@ -95,8 +95,6 @@ def order_transition(*, order_id: int, to: str, actor: Actor, note: str = "") ->
         raise TransitionRefused(refusal)
     order.status = to
     order.save(update_fields=["status", "updated_at"])
-    for effect in move.effects:
-        EFFECTS[effect](order, actor)
     order_event_add(
         order=order,
         kind=OrderEvent.Kind.STATUS,
@@ -105,6 +103,8 @@ def order_transition(*, order_id: int, to: str, actor: Actor, note: str = "") ->
         message=note.strip(),
         actor=actor,
     )
+    for effect in move.effects:
+        EFFECTS[effect](order, actor)
     order_status_changed.send(
         sender=Order, order=order, from_status=source, to_status=to, actor=actor, note=note
     )

@@ -7,4 +7,9 @@ app_name = "orders"
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/<int:number>/", views.order_detail, name="detail"),
+    path("orders/<int:number>/status/", views.order_status_change, name="status_change"),
+    path("orders/<int:number>/notes/", views.order_note_add, name="note_add"),
+    path("settings/api-keys/", views.apikey_list, name="apikey_list"),
+    path("settings/api-keys/new/", views.apikey_create, name="apikey_create"),
+    path("settings/api-keys/<int:pk>/revoke/", views.apikey_revoke, name="apikey_revoke"),
 ]

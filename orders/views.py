@@ -1,9 +1,174 @@
-from django.http import HttpResponse
+"""The back office's order pages. Each view parses, calls a selector or a service, renders.
+
+POSTs follow Post/Redirect/Get; under htmx they answer with the partial to swap instead, plus
+the messages as an out-of-band swap.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .actors import Actor
+from .filters import order_number_in
+from .forms import ApiKeyForm, NoteForm, StatusChangeForm
+from .models import ApiKey, OrderStatus
+
+VIEW_ORDERS = "orders.view_order"
 
 
+def _htmx_partial(request, template_name: str, context: dict) -> HttpResponse:
+    """A partial to swap, followed by the pending messages as an out-of-band swap.
+
+    The messages go in a <template> so that they parse next to a table row too.
+    """
+    html = render_to_string(template_name, context, request)
+    messages_html = render_to_string("base.html#messages", {"oob": True}, request)
+    return HttpResponse(f"{html}<template>{messages_html}</template>")
+
+
+def _next_url(request, default: str) -> str:
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+def _order_id(request, number: int) -> int:
+    order_id = selectors.order_id_by_number(user=request.user, number=number)
+    if order_id is None:
+        raise Http404(f"No order #{number}.")
+    return order_id
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
 def order_list(request):
-    return HttpResponse("orders")
+    number = order_number_in(request.GET.get("q", ""))
+    if number is not None and selectors.order_id_by_number(user=request.user, number=number):
+        return redirect("orders:detail", number=number)
+    page = selectors.order_list(user=request.user, filters=request.GET)
+    return render(
+        request,
+        "orders/order_list.html",
+        {"page": page, "filters": page.filterset, "next_url": request.get_full_path()},
+    )
 
 
-def order_detail(request, number):
-    return HttpResponse("order")
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def order_detail(request, number: int):
+    order = selectors.order_detail(user=request.user, number=number)
+    return render(request, "orders/order_detail.html", {"order": order, "note_form": NoteForm()})
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "orders.change_order_status"], raise_exception=True)
+def order_status_change(request, number: int):
+    order_id = _order_id(request, number)
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Order #{number}: {_first_error(form)}")
+    else:
+        try:
+            services.order_transition(
+                order_id=order_id,
+                to=form.cleaned_data["to"],
+                note=form.cleaned_data["note"],
+                actor=Actor.of(request.user),
+            )
+        except services.OrderError as exc:
+            messages.error(request, f"Order #{number} was not changed: {exc}")
+        else:
+            label = OrderStatus(form.cleaned_data["to"]).label
+            messages.success(request, f"Order #{number} is now {label}.")
+
+    if request.htmx:
+        if request.POST.get("partial") == "detail":
+            order = selectors.order_detail(user=request.user, number=number)
+            context = {"order": order, "note_form": NoteForm()}
+            return _htmx_partial(request, "orders/order_detail.html#detail", context)
+        order = selectors.order_row(user=request.user, number=number)
+        context = {
+            "order": order,
+            "next_url": _next_url(request, reverse("orders:list")),
+            "changed": True,
+        }
+        return _htmx_partial(request, "orders/order_list.html#row", context)
+    return redirect(_next_url(request, reverse("orders:detail", kwargs={"number": number})))
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "orders.add_order_note"], raise_exception=True)
+def order_note_add(request, number: int):
+    order_id = _order_id(request, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+    else:
+        try:
+            services.order_note_add(
+                order_id=order_id, text=form.cleaned_data["text"], actor=Actor.of(request.user)
+            )
+        except services.OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Note added to the timeline.")
+            form = NoteForm()
+
+    if request.htmx:
+        order = selectors.order_detail(user=request.user, number=number)
+        context = {"order": order, "note_form": form}
+        return _htmx_partial(request, "orders/order_detail.html#timeline", context)
+    return redirect(reverse("orders:detail", kwargs={"number": number}) + "#timeline")
+
+
+@require_GET
+@permission_required("orders.view_apikey", raise_exception=True)
+def apikey_list(request):
+    keys = selectors.apikey_list(user=request.user)
+    return render(request, "settings/apikey_list.html", {"keys": keys})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required(["orders.view_apikey", "orders.add_apikey"], raise_exception=True)
+def apikey_create(request):
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, raw = services.apikey_create(
+                name=form.cleaned_data["name"],
+                channel=form.cleaned_data["channel"],
+                actor=Actor.of(request.user),
+            )
+        except services.OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            # Rendered, not redirected: the raw key lives in this one response and nowhere
+            # else (not the URL, not the session), and never_cache keeps it out of caches.
+            return render(request, "settings/apikey_created.html", {"key": key, "raw_key": raw})
+    return render(request, "settings/apikey_form.html", {"form": form})
+
+
+@require_POST
+@permission_required(["orders.view_apikey", "orders.change_apikey"], raise_exception=True)
+def apikey_revoke(request, pk: int):
+    try:
+        key = services.apikey_revoke(api_key_id=pk, actor=Actor.of(request.user))
+    except ApiKey.DoesNotExist as exc:
+        raise Http404("No such API key.") from exc
+    messages.success(request, f"“{key.name}” is revoked: requests with it are refused from now on.")
+    return redirect("orders:apikey_list")

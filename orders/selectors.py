@@ -1,0 +1,219 @@
+"""Every read of orders for the back office: the one place that shapes their queries.
+
+The list pages by keyset ("seek"): it fetches one row more than it shows to know whether there
+is a next page, and never counts the table, so page 1 and page 20,000 cost the same.
+"""
+
+import base64
+import binascii
+import json
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import reduce
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import Http404
+
+from .filters import OrderFilter, order_number_in
+from .models import ApiKey, Order, OrderEvent, OrderLine
+from .status import allowed_transitions
+
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+DEFAULT_SORT = "-placed_at"
+
+# Each sort is a full, unique ordering (it ends in a unique column) so that a keyset cursor
+# points at exactly one row; each descending sort is the exact reverse of its ascending one,
+# so both walk the same index. Status sorts by its code, which is what the
+# (status, -placed_at, -id) index can serve.
+_ASCENDING = {
+    "placed_at": [("placed_at", False), ("id", False)],
+    "number": [("number", False)],
+    "total": [("total", False), ("id", False)],
+    "status": [("status", False), ("placed_at", True), ("id", True)],
+}
+SORTS: dict[str, list[tuple[str, bool]]] = {
+    **_ASCENDING,
+    **{f"-{key}": [(name, not desc) for name, desc in keys] for key, keys in _ASCENDING.items()},
+}
+
+# The list shows these columns and no more (the address snapshots are the bulk of a row).
+_LIST_FIELDS = [
+    "id",
+    "number",
+    "channel",
+    "status",
+    "customer_email",
+    "customer_name",
+    "placed_at",
+    "currency",
+    "total",
+]
+# What the list needs of the lines: the item count and the status machine's guards.
+_LIST_LINES = Prefetch(
+    "lines",
+    queryset=OrderLine.objects.only(
+        "id", "order_id", "quantity", "quantity_fulfilled", "is_shippable"
+    ),
+)
+
+
+@dataclass
+class OrderPage:
+    """One page of the order list, ready to render."""
+
+    orders: list[Order]
+    filterset: OrderFilter
+    sort: str
+    per_page: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    number_not_found: int | None = None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next_cursor or self.previous_cursor)
+
+
+def _per_page(raw) -> int:
+    try:
+        return max(1, min(int(raw), MAX_PER_PAGE))
+    except (TypeError, ValueError):
+        return PER_PAGE
+
+
+def _cursor_encode(order: Order, sort: str) -> str:
+    values = [str(getattr(order, name)) for name, _ in SORTS[sort]]
+    raw = json.dumps([sort, values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str, sort: str) -> list | None:
+    """The row values a cursor points at, or None if it is garbage or from another sort."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, values = json.loads(raw)
+        keys = SORTS[sort]
+        if cursor_sort != sort or len(values) != len(keys):
+            return None
+        return [
+            Order._meta.get_field(name).to_python(value)
+            for (name, _), value in zip(keys, values, strict=True)
+        ]
+    except (binascii.Error, ValueError, TypeError, KeyError, ValidationError):
+        return None
+
+
+def _seek(keys: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after `values` in the ordering `keys` (a list of (field, descending)).
+
+    `(a > x) OR (a = x AND b > y) OR ...`, plus a plain bound on the first column that lets
+    Postgres start its index scan at the cursor instead of filtering from the top.
+    """
+    steps = []
+    for i, (name, desc) in enumerate(keys):
+        ties = {prev: values[j] for j, (prev, _) in enumerate(keys[:i])}
+        steps.append(Q(**ties, **{f"{name}__{'lt' if desc else 'gt'}": values[i]}))
+    first_name, first_desc = keys[0]
+    bound = Q(**{f"{first_name}__{'lte' if first_desc else 'gte'}": values[0]})
+    return reduce(operator.or_, steps) & bound
+
+
+def _ordering(keys: list[tuple[str, bool]]) -> list[str]:
+    return [f"-{name}" if desc else name for name, desc in keys]
+
+
+def _decorate(orders: list[Order]) -> list[Order]:
+    """Attach what a list row shows beyond columns: item count and the moves it offers."""
+    for order in orders:
+        order.item_count = sum(line.quantity for line in order.lines.all())
+        order.transitions = allowed_transitions(order)
+    return orders
+
+
+def _list_queryset() -> QuerySet[Order]:
+    return Order.objects.only(*_LIST_FIELDS)
+
+
+def order_list(*, user, filters: Mapping) -> OrderPage:
+    """A page of orders for the list: filtered (status, channel, q), sorted by a whitelisted
+    key (anything else falls back to newest first), paged by the `after`/`before` cursors.
+
+    Two queries whatever the page size: the orders, and their lines (for the item count and
+    the status moves each row offers). Nothing is ever counted.
+    """
+    filterset = OrderFilter(filters)
+    sort = filters.get("sort")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    per_page = _per_page(filters.get("per_page", PER_PAGE))
+    keys = SORTS[sort]
+
+    # An invalid filter value is dropped (the form shows why); the valid ones still apply.
+    filterset.is_valid()
+    queryset = filterset.filter_queryset(_list_queryset())
+
+    after = _cursor_decode(filters.get("after", ""), sort) if filters.get("after") else None
+    before = _cursor_decode(filters.get("before", ""), sort) if filters.get("before") else None
+    backwards = before is not None
+    if backwards:
+        reverse = [(name, not desc) for name, desc in keys]
+        rows = list(
+            queryset.filter(_seek(reverse, before)).order_by(*_ordering(reverse))[: per_page + 1]
+        )
+        more = len(rows) > per_page
+        rows = rows[:per_page][::-1]
+    else:
+        if after is not None:
+            queryset = queryset.filter(_seek(keys, after))
+        rows = list(queryset.order_by(*_ordering(keys))[: per_page + 1])
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+
+    prefetch_related_objects(rows, _LIST_LINES)
+    page = OrderPage(orders=_decorate(rows), filterset=filterset, sort=sort, per_page=per_page)
+    if rows:
+        if backwards:
+            page.next_cursor = _cursor_encode(rows[-1], sort)
+            page.previous_cursor = _cursor_encode(rows[0], sort) if more else None
+        else:
+            page.next_cursor = _cursor_encode(rows[-1], sort) if more else None
+            page.previous_cursor = _cursor_encode(rows[0], sort) if after is not None else None
+    number = order_number_in(filterset.active.get("q", ""))
+    if number is not None and not rows:
+        page.number_not_found = number
+    return page
+
+
+def order_row(*, user, number: int) -> Order:
+    """One order as a list row shows it (after its status changed in place)."""
+    queryset = _list_queryset().prefetch_related(_LIST_LINES)
+    try:
+        return _decorate([queryset.get(number=number)])[0]
+    except Order.DoesNotExist as exc:
+        raise Http404(f"No order #{number}.") from exc
+
+
+def order_id_by_number(*, user, number: int) -> int | None:
+    """The lookup box's fast path: the id of order `number`, by its unique index."""
+    return Order.objects.filter(number=number).values_list("id", flat=True).first()
+
+
+def order_detail(*, user, number: int) -> Order:
+    """An order with everything its page shows: profile, lines, timeline with who did what,
+    and the status moves it offers now. Three queries whatever its size."""
+    queryset = Order.objects.select_related("profile").prefetch_related(
+        "lines", Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))
+    )
+    try:
+        order = queryset.get(number=number)
+    except Order.DoesNotExist as exc:
+        raise Http404(f"No order #{number}.") from exc
+    order.transitions = allowed_transitions(order)
+    order.item_count = sum(line.quantity for line in order.lines.all())
+    return order
+
+
+def apikey_list(*, user) -> QuerySet[ApiKey]:
+    return ApiKey.objects.select_related("created_by").order_by("revoked_at", "-created_at")
