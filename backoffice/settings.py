@@ -107,9 +107,9 @@ if not DATABASE_URL:
     from backoffice.embedded import database_url
 
     DATABASE_URL = database_url(BASE_DIR)
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-}
+# Persistent connections without a per-request health check (a SELECT 1 on every request):
+# Django discards a connection that failed at the end of the request that saw the error.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("Backoffice needs PostgreSQL (DATABASE_URL=postgres://...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
