@@ -6,27 +6,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='order',
-            name='order_email_idx',
+            model_name="order",
+            name="order_email_idx",
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['total', 'id'], name='order_total_idx'),
+            model_name="order",
+            index=models.Index(fields=["total", "id"], name="order_total_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(django.db.models.functions.text.Upper('customer_email'), name='order_email_upper_idx'),
+            model_name="order",
+            index=models.Index(
+                django.db.models.functions.text.Upper("customer_email"),
+                name="order_email_upper_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('customer_name'), name='text_pattern_ops'), name='order_name_upper_prefix_idx'),
+            model_name="order",
+            index=models.Index(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("customer_name"), name="text_pattern_ops"
+                ),
+                name="order_name_upper_prefix_idx",
+            ),
         ),
     ]

@@ -1,0 +1,373 @@
+"""The benchmark's probes: the budgets of PRODUCT.md ("How good it must be"), measured.
+
+A probe is a name, a budget and a `run(context) -> Measurement`. Page probes time in-process
+GETs through Django's test client (server time, warm) and count their SQL queries; the intake
+probe posts orders to a real gunicorn. To measure something new, append a probe to `PROBES`
+(or write a class with `name` and `run`), and the table and the JSON pick it up.
+"""
+
+import http.client
+import itertools
+import json
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+
+@dataclass
+class Measurement:
+    probe: str
+    status: str  # the HTTP status seen ("200"), or why there is no number ("n/a (HTTP 404)")
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    queries: int | None = None
+    throughput: float | None = None
+    unit: str = ""  # of the throughput: "orders/s", "rows/s"
+    budget: str = ""
+    verdict: str = ""  # "ok", "OVER", or "" when there is nothing to judge
+
+
+@dataclass
+class Context:
+    """What probes get: a logged-in test client, sample data and the intake server, if any."""
+
+    client: object = None
+    https: bool = False  # requests as HTTPS, so that SECURE_SSL_REDIRECT does not redirect
+    order_numbers: list[int] = field(default_factory=list)
+    repeat: int = 50
+    warmup: int = 5
+    intake_url: str = ""  # "http://127.0.0.1:8123"
+    intake_key: str = ""
+    intake_lines: list[tuple[str, str]] = field(default_factory=list)  # (sku, unit price)
+    requests: int = 2_000
+    concurrency: int = 8
+
+    def number(self, i: int) -> int:
+        return self.order_numbers[i % len(self.order_numbers)] if self.order_numbers else 1
+
+
+class Probe(Protocol):
+    name: str
+    needs_server: bool  # run while the bench's gunicorn serves (ctx.intake_url); else in-process
+
+    def run(self, ctx: Context) -> Measurement: ...
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class PageProbe:
+    """GET a page `repeat` times after `warmup` and report the median and p95 server time."""
+
+    name: str
+    path: Callable[[Context, int], str]  # (context, iteration) -> URL
+    budget_ms: float | None = None
+    expect: int = 200
+    needs_server = False
+
+    def run(self, ctx: Context) -> Measurement:
+        def get(i):
+            return ctx.client.get(self.path(ctx, i), secure=ctx.https)
+
+        for i in range(ctx.warmup):
+            get(i)
+        timings, statuses = [], Counter()
+        for i in range(ctx.repeat):
+            started = time.perf_counter()
+            response = get(ctx.warmup + i)
+            timings.append((time.perf_counter() - started) * 1000)
+            statuses[response.status_code] += 1
+        with CaptureQueriesContext(connection) as queries:
+            get(0)
+        code = statuses.most_common(1)[0][0]
+        median = statistics.median(timings)
+        budget = f"≤ {self.budget_ms:g} ms median" if self.budget_ms else ""
+        if statuses.keys() != {self.expect}:
+            verdict = f"expected {self.expect}"
+        elif self.budget_ms:
+            verdict = "ok" if median <= self.budget_ms else "OVER"
+        else:
+            verdict = ""
+        return Measurement(
+            probe=self.name,
+            status=str(code)
+            if len(statuses) == 1
+            else ", ".join(f"{c}×{n}" for c, n in statuses.most_common()),
+            median_ms=round(median, 2),
+            p95_ms=round(percentile(timings, 95), 2),
+            queries=len(queries),
+            budget=budget,
+            verdict=verdict,
+        )
+
+
+def _list(query: str = "") -> Callable[[Context, int], str]:
+    return lambda ctx, i: reverse("orders:list") + (f"?{query}" if query else "")
+
+
+@dataclass
+class IntakeProbe:
+    """POST `requests` orders with `concurrency` keep-alive connections; count only 201s."""
+
+    name: str = "intake API (POST /api/v1/orders/)"
+    budget_per_second: float = 300
+    needs_server = True
+
+    def payload(self, ctx: Context, i: int) -> dict:
+        sku, price = ctx.intake_lines[i % len(ctx.intake_lines)]
+        person = i % 997
+        address = {
+            "name": f"Bench Buyer {person}",
+            "line1": f"{100 + person} Benchmark Road",
+            "city": "Springfield",
+            "postal_code": f"{10000 + person}",
+            "country": "US",
+        }
+        return {
+            "currency": "USD",
+            "customer": {
+                "email": f"bench.buyer{person}@example.com",
+                "first_name": "Bench",
+                "last_name": f"Buyer {person}",
+            },
+            "billing_address": address,
+            "shipping_address": address,
+            "lines": [{"sku": sku, "quantity": 1, "unit_price": price}],
+            "subtotal": price,
+            "discount": "0.00",
+            "shipping": "0.00",
+            "tax": "0.00",
+            "total": price,
+        }
+
+    def run(self, ctx: Context) -> Measurement:
+        budget = f"≥ {self.budget_per_second:g} orders/s"
+        if not (ctx.intake_url and ctx.intake_key and ctx.intake_lines):
+            return Measurement(self.name, "n/a (no server)", budget=budget)
+        host, port = ctx.intake_url.removeprefix("http://").split(":")
+        run_id = uuid.uuid4().hex[:12]
+        bodies = [json.dumps(self.payload(ctx, i)).encode() for i in range(ctx.requests)]
+        counter = itertools.count()
+        statuses: Counter = Counter()
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def worker():
+            conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            try:
+                while (i := next(counter)) < ctx.requests:
+                    headers = {
+                        "Authorization": f"Bearer {ctx.intake_key}",
+                        "Idempotency-Key": f"bench-{run_id}-{i}",
+                        "Content-Type": "application/json",
+                    }
+                    started = time.perf_counter()
+                    try:
+                        conn.request("POST", "/api/v1/orders/", body=bodies[i], headers=headers)
+                        response = conn.getresponse()
+                        response.read()
+                        code = response.status
+                    except (OSError, http.client.HTTPException):
+                        conn.close()  # reconnects on the next request
+                        code = 0
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        statuses[code] += 1
+                        if code == 201:
+                            latencies.append(elapsed)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(max(1, ctx.concurrency))]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        created = statuses.get(201, 0)
+        others = [(c, n) for c, n in statuses.most_common() if c != 201]
+        if not created:
+            code = others[0][0] if others else 0
+            return Measurement(
+                self.name, f"n/a (HTTP {code})" if code else "n/a (no response)", budget=budget
+            )
+        rate = created / seconds
+        status = "201" + "".join(f", HTTP {c or 'error'}×{n}" for c, n in others)
+        return Measurement(
+            probe=self.name,
+            status=status,
+            median_ms=round(statistics.median(latencies), 2),
+            p95_ms=round(percentile(latencies, 95), 2),
+            throughput=round(rate, 1),
+            unit="orders/s",
+            budget=budget,
+            verdict="ok" if rate >= self.budget_per_second and not others else "OVER",
+        )
+
+
+PROBES: list[Probe] = [
+    IntakeProbe(),
+    PageProbe("order list", _list(), budget_ms=25),
+    PageProbe("order list, status=paid", _list("status=paid"), budget_ms=25),
+    PageProbe("order list, channel=in_store", _list("channel=in_store"), budget_ms=25),
+    PageProbe("order list, sort=-total", _list("sort=-total"), budget_ms=50),
+    PageProbe(
+        "lookup by number (q=)",
+        lambda ctx, i: reverse("orders:list") + f"?q={ctx.number(i)}",
+        budget_ms=5,
+        expect=302,
+    ),
+    PageProbe(
+        "order detail",
+        lambda ctx, i: reverse("orders:detail", kwargs={"number": ctx.number(i)}),
+        budget_ms=20,
+    ),
+]
+
+
+def run_probes(probes: list[Probe], ctx: Context, *, on_result=None) -> list[Measurement]:
+    """Run each probe; one that raises is reported as such and the others still run."""
+    results = []
+    for probe in probes:
+        try:
+            result = probe.run(ctx)
+        except Exception as exc:  # a broken page must not hide the other measurements
+            result = Measurement(probe.name, f"error: {exc.__class__.__name__}: {exc}"[:120])
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
+COLUMNS = [
+    ("probe", "probe", "<"),
+    ("status", "status", "<"),
+    ("median ms", "median_ms", ">"),
+    ("p95 ms", "p95_ms", ">"),
+    ("queries", "queries", ">"),
+    ("throughput", "throughput", ">"),
+    ("budget", "budget", "<"),
+    ("verdict", "verdict", "<"),
+]
+
+
+def _cell(m: Measurement, attr: str) -> str:
+    value = getattr(m, attr)
+    if value is None or value == "":
+        return "—" if attr not in ("budget", "verdict") else ""
+    if attr == "throughput":
+        return f"{value:,.0f} {m.unit}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def format_table(measurements: list[Measurement]) -> str:
+    """The measurements as a plain-text table with aligned columns."""
+    rows = [[title for title, _, _ in COLUMNS]]
+    rows += [[_cell(m, attr) for _, attr, _ in COLUMNS] for m in measurements]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+
+    def line(row):
+        cells = [
+            cell.ljust(w) if align == "<" else cell.rjust(w)
+            for cell, w, (_, _, align) in zip(row, widths, COLUMNS, strict=True)
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(rows[0]), rule, *(line(row) for row in rows[1:])])
+
+
+def write_json(path: Path, measurements: list[Measurement], **meta) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {**meta, "probes": [asdict(m) for m in measurements]}
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# --- The intake server ---------------------------------------------------------------------
+
+
+class ServerError(RuntimeError):
+    """gunicorn did not start or did not answer."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(*, env: dict, cwd: Path, log: Path, workers: int = 2) -> Iterator[str]:
+    """A gunicorn serving the app on a free port; yields its base URL and always stops it."""
+    port = free_port()
+    executable = Path(sys.executable).with_name("gunicorn")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own executable and arguments)
+            [str(executable), "backoffice.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+            cwd=cwd,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_serving(process, port, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_serving(process: subprocess.Popen, port: int, log: Path, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"gunicorn exited with {process.returncode}; see {log}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/health/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            conn.close()
+    raise ServerError(f"gunicorn did not answer within {timeout:.0f} s; see {log}")
+
+
+def child_env(database_url: str) -> dict:
+    """The environment of the bench's server and child commands: its own database, settings
+    that need no secrets, and no broker or SMTP (tasks run in-process, mail goes to files),
+    so nothing it does reaches the development database's worker or a mail server."""
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, BACKOFFICE_TESTING="1", DEBUG="0")
+    for name in ("REDIS_URL", "EMAIL_URL"):
+        env.pop(name, None)
+    return env

@@ -1,0 +1,1098 @@
+"""Demo data at scale: a catalog, customer profiles and orders with lines and timelines.
+
+`seed()` is what `manage.py seed`, `demo` and `bench` call. It is built for a million orders
+in minutes on a small machine, so it never saves rows one by one:
+
+- names, streets and cities come from Faker once, into pools that every row samples from;
+- rows are rendered straight to COPY's text format (amounts are integer cents, formatted at the
+  end, so every sum is exact) by a producer thread while the main thread streams the previous
+  batch into Postgres, so Python and the database work at the same time;
+- order ids and numbers are reserved from their sequences before the rows are written, so a
+  later `Order.objects.create()` continues after them; lines and events take their ids from
+  their identity columns;
+- a big load into a small table drops the orders tables' secondary indexes and foreign keys
+  first and rebuilds them at the end (once, in bulk, instead of row by row); what was dropped
+  is written to `.data/seed/` first, so an interrupted run restores it on the next start.
+
+Every batch commits on its own: an interrupted run leaves whole orders only.
+"""
+
+import bisect
+import json
+import queue
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+
+from catalog.models import Product, ProductVendor, SerialCode, StockMovement, Variant, Vendor
+from customers.models import CustomerSettings
+from orders.models import ORDER_NUMBER_SEQUENCE, Channel, OrderEvent, OrderLine, OrderStatus
+
+S = OrderStatus
+Kind = OrderEvent.Kind
+Fulfilment = OrderLine.Fulfilment
+
+# Dropping and rebuilding indexes pays off only when the load is big and the table is small.
+BULK_LOAD_THRESHOLD = 100_000
+ORDER_TABLES = ("orders_order", "orders_orderline", "orders_orderevent")
+DAY = 86_400
+HISTORY_DAYS = 730
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    orders: int
+    lines: int
+    events: int
+    serial_codes: int
+    profiles_created: int
+    catalog_created: bool
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return self.orders + self.lines + self.events + self.serial_codes
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"Seeded {self.orders:,} orders, {self.lines:,} lines, {self.events:,} events "
+            f"in {self.seconds:,.1f} s ({self.rows_per_second:,.0f} rows/s, "
+            f"{self.orders / self.seconds if self.seconds else 0:,.0f} orders/s)."
+        )
+
+
+def seed(
+    *,
+    orders: int,
+    batch: int = 50_000,
+    random_seed: int = 42,
+    progress: bool = True,
+    stdout=None,
+    profiles: int | None = None,
+) -> SeedReport:
+    """Add `orders` demo orders, creating the catalog and customer profiles first if missing.
+
+    Guarantees: every order's amounts add up to the cent (line total = unit price × quantity −
+    discount, subtotal = Σ line totals, total = subtotal − discount + shipping + tax); its
+    status, line fulfilment, stock flag and timeline follow a path the status machine allows;
+    order ids and numbers come from their sequences, so rows created afterwards never collide.
+    The same `random_seed` gives the same data (ids, numbers and dates aside).
+    `profiles` defaults to one per two orders, at least 200 and at most 50,000.
+    """
+    if orders < 0:
+        raise ValueError("orders must not be negative")
+    batch = max(1, batch)
+    started = time.monotonic()
+    say = stdout.write if stdout is not None else (lambda _message: None)
+    rng = random.Random(random_seed)
+    target_profiles = profiles if profiles is not None else min(50_000, max(200, orders // 2))
+
+    # Losing the last commits in a server crash is harmless here; waiting for each is not.
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        return _seed(
+            orders=orders,
+            batch=batch,
+            rng=rng,
+            progress=progress,
+            say=say,
+            target_profiles=target_profiles,
+            started=started,
+        )
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> SeedReport:
+    _pending_ddl_restore(say)
+    pools = Pools.build(rng, size=min(4_000, max(300, orders // 25)))
+    catalog_created = _catalog_ensure(rng)
+    if catalog_created:
+        say("Created the demo catalog.\n")
+    profiles_created = _profiles_ensure(rng, pools, target_profiles)
+    if profiles_created:
+        say(f"Created {profiles_created:,} customer profiles.\n")
+    factory = OrderFactory(
+        rng=rng,
+        catalog=_catalog_load(),
+        customers=_customers_load(),
+        guests=pools.guests(rng, min(5_000, max(200, orders // 10))),
+        currency=settings.STORE_CURRENCY,
+        now=int(time.time()) - 60,
+    )
+    counts = Counter()
+    if orders:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM orders_order")
+            existing = cursor.fetchone()[0]
+        bulk = orders >= BULK_LOAD_THRESHOLD and orders > existing
+        say(f"Adding {orders:,} orders to {existing:,}, {batch:,} per batch…\n")
+        with _indexes_deferred(enabled=bulk, say=say):
+            counts = _orders_load(factory, orders=orders, batch=batch, progress=progress)
+    with connection.cursor() as cursor:
+        for table in (*ORDER_TABLES, "customers_profile", "customers_address", "catalog_variant"):
+            cursor.execute(f"ANALYZE {table}")
+    report = SeedReport(
+        orders=counts["orders"],
+        lines=counts["lines"],
+        events=counts["events"],
+        serial_codes=counts["codes"],
+        profiles_created=profiles_created,
+        catalog_created=catalog_created,
+        seconds=time.monotonic() - started,
+    )
+    say(report.summary() + "\n")
+    return report
+
+
+# --- COPY text format ----------------------------------------------------------------------
+
+
+def esc(value: str) -> str:
+    """A value in COPY's text format: backslash, tab and line breaks escaped."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+_MONEY_CACHE = [_money(c) for c in range(100_000)]
+
+
+def money(cents: int) -> str:
+    """Integer cents as a decimal amount; amounts under $1,000 (most) come from a table."""
+    return _MONEY_CACHE[cents] if 0 <= cents < 100_000 else _money(cents)
+
+
+def cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+class Timestamps:
+    """Epoch seconds to timestamptz text: the date per day and the time of day from tables
+    (this runs for every order and event, so it is hot)."""
+
+    _clock = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00" for s in range(DAY)]
+
+    def __init__(self):
+        self._days: dict[int, str] = {}
+
+    def __call__(self, t: int) -> str:
+        day, seconds = divmod(t, DAY)
+        date = self._days.get(day)
+        if date is None:
+            date = datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d ")
+            self._days[day] = date
+        return date + self._clock[seconds]
+
+
+def _copy(table: str, columns: tuple[str, ...], text: str) -> None:
+    if not text:
+        return
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.write(text)
+
+
+def _reserve(sequence: str, count: int) -> list[int]:
+    """`count` values of a sequence, reserved at once, in ascending order.
+
+    nextval() is atomic per value, so rows another process inserts meanwhile never collide.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _identity(table: str) -> str:
+    """The sequence behind a table's id column."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        return cursor.fetchone()[0]
+
+
+# --- Pools of names and places ------------------------------------------------------------
+
+EMAIL_DOMAINS = ["example.com", "example.net", "example.org", "mail.example.com"]
+# Sales tax in basis points by state; the rest pay DEFAULT_TAX_BP.
+STATE_TAX_BP = {"CA": 725, "NY": 400, "TX": 625, "WA": 650, "FL": 600, "IL": 625, "OR": 0}
+DEFAULT_TAX_BP = 550
+
+
+@dataclass
+class Place:
+    line1: str
+    city: str
+    region: str
+    postal_code: str
+
+    @property
+    def tax_bp(self) -> int:
+        return STATE_TAX_BP.get(self.region, DEFAULT_TAX_BP)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who an order is for, pre-rendered for COPY."""
+
+    profile_id: str  # "\\N" for a guest
+    name: str
+    email: str
+    phone: str
+    shipping: str  # JSON
+    billing: str  # JSON
+    tax_bp: int
+
+
+def _snapshot(name: str, place: Place, phone: str, line2: str = "") -> dict:
+    return {
+        "name": name,
+        "line1": place.line1,
+        "line2": line2,
+        "city": place.city,
+        "region": place.region,
+        "postal_code": place.postal_code,
+        "country": "US",
+        "phone": phone,
+    }
+
+
+def _json(value: dict) -> str:
+    return esc(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+class Pools:
+    """A few thousand Faker names and places, made once and sampled for every row."""
+
+    def __init__(self, first, last, places, companies):
+        self.first_names = first
+        self.last_names = last
+        self.places = places
+        self.companies = companies
+
+    @classmethod
+    def build(cls, rng: random.Random, size: int = 4_000) -> "Pools":
+        """Pools of about `size` streets, half as many last names and fewer of the rest."""
+        from faker import Faker
+
+        fake = Faker("en_US")
+        fake.seed_instance(rng.getrandbits(32))
+        first = sorted({fake.first_name() for _ in range(size * 3 // 8)})
+        last = sorted({fake.last_name() for _ in range(size // 2)})
+        towns = []
+        for _ in range(max(50, size // 7)):
+            state = fake.state_abbr(include_territories=False)
+            towns.append((fake.city(), state, fake.zipcode_in_state(state)))
+        places = [Place(fake.street_address(), *rng.choice(towns)) for _ in range(size)]
+        companies = sorted({fake.company() for _ in range(max(20, size // 10))})
+        return cls(first, last, places, companies)
+
+    def phone(self, rng: random.Random) -> str:
+        return f"+1 {rng.randint(201, 989)}-555-{rng.randint(0, 9999):04d}"
+
+    def email(self, rng: random.Random, first: str, last: str, n: int) -> str:
+        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        return f"{local}{n}@{rng.choice(EMAIL_DOMAINS)}"
+
+    def line2(self, rng: random.Random) -> str:
+        return f"Apt {rng.randint(1, 40)}" if rng.random() < 0.2 else ""
+
+    def guests(self, rng: random.Random, count: int) -> list[Person]:
+        """Buyers who were not logged in: on the order, never a profile."""
+        guests = []
+        for n in range(count):
+            first, last = rng.choice(self.first_names), rng.choice(self.last_names)
+            name, phone = f"{first} {last}", self.phone(rng)
+            ship = rng.choice(self.places)
+            bill = ship if rng.random() < 0.85 else rng.choice(self.places)
+            guests.append(
+                Person(
+                    profile_id="\\N",
+                    name=esc(name),
+                    email=esc(self.email(rng, first, last, 900_000 + n)),
+                    phone=esc(phone),
+                    shipping=_json(_snapshot(name, ship, phone, self.line2(rng))),
+                    billing=_json(_snapshot(name, bill, phone)),
+                    tax_bp=bill.tax_bp,
+                )
+            )
+        return guests
+
+
+# --- Catalog ------------------------------------------------------------------------------
+
+VENDORS = [
+    ("Northwind Supply Co.", "orders@northwind.example.com"),
+    ("Blue Harbor Trading", "po@blueharbor.example.com"),
+    ("Cedar & Pine Goods", "purchasing@cedarpine.example.com"),
+    ("Atlas Wholesale", "edi@atlas.example.com"),
+    ("Meridian Textiles", "orders@meridian.example.com"),
+    ("Copperleaf Home", "po@copperleaf.example.com"),
+    ("Summit Outdoor Supply", "orders@summit.example.com"),
+    ("Paper Lantern Stationers", "po@paperlantern.example.com"),
+    ("Kettle & Co.", "orders@kettle.example.com"),
+    ("Greenway Distributors", "po@greenway.example.com"),
+    ("Brightline Imports", "orders@brightline.example.com"),
+    ("Old Mill Ceramics", "po@oldmill.example.com"),
+]
+ADJECTIVES = [
+    "Alpine", "Harbor", "Meadow", "Ember", "Coastal", "Juniper", "Summit", "Willow", "Granite",
+    "Saffron", "Cobalt", "Fern", "Aspen", "Linen", "Canyon", "Birch", "Drift", "Heather",
+    "Indigo", "Maple", "Oak", "Prairie", "Quarry", "River", "Sierra", "Tidal", "Umber", "Vale",
+]  # fmt: skip
+COLOURS = ["Black", "White", "Navy", "Olive", "Rust", "Sand", "Grey", "Forest"]
+SIZES = ["XS", "S", "M", "L", "XL", "XXL"]
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    code: str
+    nouns: tuple[str, ...]
+    products: int
+    dollars: tuple[int, int]
+    options: Callable[[random.Random], list[dict]]
+    shippable: bool = True
+    serial: bool = False
+
+
+def _sizes_colours(rng):
+    start = rng.randint(0, 2)
+    sizes = SIZES[start : start + rng.randint(3, 4)]
+    colours = rng.sample(COLOURS, rng.choice([1, 1, 2]))
+    return [{"size": s, "colour": c} for c in colours for s in sizes]
+
+
+def _colours(rng):
+    return [{"colour": c} for c in rng.sample(COLOURS, rng.randint(1, 4))]
+
+
+def _single(rng):
+    return [{}]
+
+
+CATEGORIES = [
+    Category("Apparel", "APP", ("T-shirt", "Hoodie", "Crewneck", "Polo", "Rain jacket", "Fleece"), 32, (18, 140), _sizes_colours),
+    Category("Home", "HOM", ("Mug", "Candle", "Throw blanket", "Cushion", "Tea towel", "Planter"), 24, (9, 90), _colours),
+    Category("Kitchen", "KIT", ("Chef's knife", "Cutting board", "Teapot", "Apron", "Spice set"), 18, (12, 160), _colours),
+    Category("Stationery", "STA", ("Notebook", "Planner", "Pen set", "Sketchbook", "Postcard set"), 16, (6, 45),
+             lambda rng: [{"format": f} for f in rng.sample(["A6", "A5", "A4"], rng.randint(1, 3))]),
+    Category("Outdoor", "OUT", ("Water bottle", "Backpack", "Tote bag", "Lantern", "Picnic blanket"), 24, (15, 220), _colours),
+    Category("Accessories", "ACC", ("Wallet", "Cap", "Scarf", "Sunglasses", "Watch strap"), 12, (12, 95), _colours),
+    Category("E-books", "EBK", ("Field guide", "Recipe collection", "Pattern pack", "Travel guide"), 10, (5, 30),
+             lambda rng: [{"format": "PDF"}, {"format": "EPUB"}], shippable=False),
+    Category("Software", "LIC", ("Photo presets licence", "Font licence", "Design app licence"), 6, (19, 240),
+             lambda rng: [{"edition": "Personal"}, {"edition": "Commercial"}], shippable=False, serial=True),
+    Category("Gift cards", "GFT", ("Gift card", "Birthday gift card", "Holiday gift card"), 3, (25, 25),
+             lambda rng: [{"amount": str(a)} for a in (25, 50, 100, 200)], shippable=False, serial=True),
+    Category("Courses", "CRS", ("Online workshop", "Video course"), 5, (29, 190), _single, shippable=False),
+]  # fmt: skip
+
+
+def _catalog_ensure(rng: random.Random) -> bool:
+    """Create the demo catalog unless the store already has one. Returns whether it did."""
+    if Variant.objects.exists():
+        return False
+    with transaction.atomic():
+        vendors = Vendor.objects.bulk_create(
+            [Vendor(name=name, email=email, phone="") for name, email in VENDORS]
+        )
+        products, variant_specs = [], []
+        for category in CATEGORIES:
+            names = set()
+            while len(names) < category.products:
+                if category.code == "GFT":
+                    names.add(category.nouns[len(names)])
+                else:
+                    names.add(f"{rng.choice(ADJECTIVES)} {rng.choice(category.nouns)}")
+            for name in sorted(names):
+                products.append(
+                    Product(
+                        name=name,
+                        description=f"{name} from our {category.name.lower()} range.",
+                        is_shippable=category.shippable,
+                    )
+                )
+                variant_specs.append((category, category.options(rng)))
+        products = Product.objects.bulk_create(products)
+        variants, links, serial_variants = [], [], []
+        for n, (product, (category, options)) in enumerate(
+            zip(products, variant_specs, strict=True), start=1
+        ):
+            base = rng.randint(*category.dollars) * 100 - rng.choice([1, 1, 5, 0])
+            for k, opts in enumerate(options, start=1):
+                price = int(opts["amount"]) * 100 if "amount" in opts else base
+                if opts.get("size") in ("XL", "XXL") or opts.get("edition") == "Commercial":
+                    price = price * (3 if "edition" in opts else 1) + 200
+                cost = price if category.code == "GFT" else price * rng.randint(35, 62) // 100
+                suffix = "-".join(str(v)[:3].upper() for v in opts.values())
+                variants.append(
+                    Variant(
+                        product=product,
+                        sku=f"{category.code}-{n:04d}-{k:02d}" + (f"-{suffix}" if suffix else ""),
+                        options=opts,
+                        price=Decimal(price) / 100,
+                        cost_price=Decimal(cost) / 100,
+                        stock=rng.randint(20, 600) if category.shippable else 0,
+                        track_stock=category.shippable,
+                    )
+                )
+                if category.serial:
+                    serial_variants.append(len(variants) - 1)
+            if category.shippable:
+                chosen = rng.sample(vendors, rng.choice([1, 1, 2, 3]))
+                links += [
+                    ProductVendor(
+                        product=product,
+                        vendor=vendor,
+                        vendor_sku=f"{vendor.name[:3].upper()}-{rng.randint(10000, 99999)}",
+                        cost=Decimal(base * rng.randint(35, 60) // 100) / 100,
+                        is_default=i == 0,
+                    )
+                    for i, vendor in enumerate(chosen)
+                ]
+        variants = Variant.objects.bulk_create(variants)
+        ProductVendor.objects.bulk_create(links)
+        SerialCode.objects.bulk_create(
+            SerialCode(variant=variants[i], code=_free_code(rng))
+            for i in serial_variants
+            for _ in range(150)
+        )
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                variant=v,
+                delta=v.stock,
+                reason=StockMovement.Reason.INITIAL,
+                reference="seed",
+                stock_after=v.stock,
+            )
+            for v in variants
+            if v.track_stock and v.stock
+        )
+    return True
+
+
+def _free_code(rng: random.Random) -> str:
+    raw = f"{rng.getrandbits(64):016X}"
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def _allocated_code(number: int, k: int) -> str:
+    # A bijection of (number, k) scrambled to 40 bits: unique per variant, and never the shape
+    # of a free pool code (16 hex digits), so the two kinds cannot collide.
+    raw = f"{((number << 3 | k) * 0x9E3779B1) & 0xFF_FFFF_FFFF:010X}"
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+@dataclass(frozen=True)
+class CatalogVariant:
+    id: int
+    static: str  # "variant_id\tsku\tname\toptions\tunit_price\tunit_cost\t" for a line row
+    price: int  # cents
+    shippable: bool
+    serial: bool
+    tracked: bool
+
+
+def _catalog_load() -> list[CatalogVariant]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT v.id, v.sku, p.name, v.options, v.price, v.cost_price, p.is_shippable,
+                   v.track_stock,
+                   EXISTS (SELECT 1 FROM catalog_serialcode s WHERE s.variant_id = v.id)
+            FROM catalog_variant v JOIN catalog_product p ON p.id = v.product_id
+            WHERE p.is_active ORDER BY v.id
+            """
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        raise RuntimeError("The catalog has no active variants to sell.")
+    variants = []
+    for vid, sku, name, options, price, cost, shippable, tracked, serial in rows:
+        options = json.loads(options) if isinstance(options, str) else (options or {})
+        label = ", ".join(f"{k}: {v}" for k, v in sorted(options.items()))
+        static = f"{vid}\t{esc(sku)}\t{esc(name)}\t{esc(label)}\t{price:.2f}\t{cost:.2f}\t"
+        variants.append(CatalogVariant(vid, static, cents(price), shippable, serial, tracked))
+    return variants
+
+
+# --- Customers ----------------------------------------------------------------------------
+
+PROFILE_COLUMNS = (
+    "id", "first_name", "last_name", "company", "email", "phone", "member_ref", "created_at",
+)  # fmt: skip
+ADDRESS_COLUMNS = (
+    "profile_id", "name", "line1", "line2", "city", "region", "postal_code", "country", "phone",
+    "is_default_shipping", "is_default_billing",
+)  # fmt: skip
+
+
+def _profiles_ensure(rng: random.Random, pools: Pools, target: int) -> int:
+    """Top the profiles up to `target`, each with one or two addresses; ~40% are members."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM customers_profile")
+        missing = target - cursor.fetchone()[0]
+    if missing <= 0:
+        return 0
+    ts = Timestamps()
+    now = int(time.time())
+    profiles, addresses = [], []
+    for pid in _reserve(_identity("customers_profile"), missing):
+        first, last = rng.choice(pools.first_names), rng.choice(pools.last_names)
+        name, phone = f"{first} {last}", pools.phone(rng)
+        company = rng.choice(pools.companies) if rng.random() < 0.08 else ""
+        member = f"sf-{pid}" if rng.random() < 0.4 else "\\N"
+        created = now - rng.randint(DAY, (HISTORY_DAYS + 365) * DAY)
+        profiles.append(
+            f"{pid}\t{esc(first)}\t{esc(last)}\t{esc(company)}\t"
+            f"{esc(pools.email(rng, first, last, pid))}\t{phone}\t{member}\t{ts(created)}\n"
+        )
+        for k in range(1 if rng.random() < 0.6 else 2):
+            place = rng.choice(pools.places)
+            default = "t" if k == 0 else "f"
+            addresses.append(
+                f"{pid}\t{esc(name)}\t{esc(place.line1)}\t{pools.line2(rng)}\t{esc(place.city)}\t"
+                f"{place.region}\t{place.postal_code}\tUS\t{phone}\t{default}\t{default}\n"
+            )
+    with transaction.atomic():
+        _copy("customers_profile", PROFILE_COLUMNS, "".join(profiles))
+        _copy("customers_address", ADDRESS_COLUMNS, "".join(addresses))
+    return missing
+
+
+def _customers_load(limit: int = 100_000) -> list[Person]:
+    """The store's profiles (not the anonymous one) with their default addresses."""
+    anonymous = CustomerSettings.objects.values_list("anonymous_profile_id", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.id, p.first_name, p.last_name, p.email, p.phone, p.member_ref IS NOT NULL,
+                   a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.phone,
+                   a.is_default_shipping, a.is_default_billing
+            FROM (SELECT * FROM customers_profile
+                  WHERE email <> '' AND id IS DISTINCT FROM %s ORDER BY id DESC LIMIT %s) p
+            JOIN customers_address a ON a.profile_id = p.id
+            ORDER BY p.id, a.id
+            """,
+            [anonymous, limit],
+        )
+        rows = cursor.fetchall()
+    by_profile: dict[int, list] = {}
+    for row in rows:
+        by_profile.setdefault(row[0], []).append(row)
+    people = []
+    for pid, addresses in by_profile.items():
+        _, first, last, email, phone, is_member = addresses[0][:6]
+        name = f"{first} {last}".strip()
+
+        def snapshot(row, name=name):
+            keys = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+            snap = dict(zip(keys, row[6:14], strict=True))
+            snap["name"] = snap["name"] or name
+            return snap
+
+        ship = next((a for a in addresses if a[14]), addresses[0])
+        bill = next((a for a in addresses if a[15]), ship)
+        people.append(
+            (
+                is_member,
+                Person(
+                    profile_id=str(pid),
+                    name=esc(name),
+                    email=esc(email),
+                    phone=esc(phone),
+                    shipping=_json(snapshot(ship)),
+                    billing=_json(snapshot(bill)),
+                    tax_bp=STATE_TAX_BP.get(bill[10], DEFAULT_TAX_BP),
+                ),
+            )
+        )
+    return people
+
+
+# --- Orders -------------------------------------------------------------------------------
+
+ORDER_COLUMNS = (
+    "id", "number", "channel", "status", "profile_id", "customer_email", "customer_name",
+    "customer_phone", "placed_at", "currency", "subtotal", "discount_total", "shipping_total",
+    "tax_total", "total", "billing_address", "shipping_address", "client_ip", "external_ref",
+    "payment_token", "authorization_code", "stock_committed", "created_at", "updated_at",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "order_id", "variant_id", "sku", "name", "options", "unit_price", "unit_cost", "quantity",
+    "tax", "discount", "total", "is_shippable", "fulfilment_status", "quantity_fulfilled",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "order_id", "kind", "from_status", "to_status", "message", "actor_id", "actor_label",
+    "created_at",
+)  # fmt: skip
+CODE_COLUMNS = ("variant_id", "code", "allocated_at", "allocation_reference")
+
+CHANNELS = [(Channel.ONLINE, 70), (Channel.IN_STORE, 22), (Channel.BACK_OFFICE, 8)]
+LINE_COUNTS = [(1, 26), (2, 30), (3, 20), (4, 14), (5, 10)]  # 2.52 on average
+QUANTITIES = [(1, 72), (2, 18), (3, 6), (4, 3), (5, 1)]
+# Status by the order's age in days: the newest wait for payment or shipping, the old are done.
+STATUS_BY_AGE = [
+    (1, {S.PENDING: 40, S.PAID: 28, S.IN_PROCESS: 15, S.SHIPPED: 8, S.COMPLETE: 6, S.CANCELLED: 3}),
+    (4, {S.PENDING: 10, S.PAID: 10, S.IN_PROCESS: 25, S.SHIPPED: 40, S.DELIVERED: 5,
+         S.COMPLETE: 5, S.CANCELLED: 5}),
+    (14, {S.PENDING: 3, S.PAID: 3, S.IN_PROCESS: 6, S.SHIPPED: 25, S.DELIVERED: 35,
+          S.COMPLETE: 22, S.CANCELLED: 6}),
+    (60, {S.PENDING: 1, S.PAID: 1, S.IN_PROCESS: 1, S.SHIPPED: 4, S.DELIVERED: 25,
+          S.COMPLETE: 63, S.CANCELLED: 5}),
+    (10**9, {S.PENDING: 0.3, S.PAID: 0.2, S.IN_PROCESS: 0.2, S.SHIPPED: 0.5, S.DELIVERED: 12,
+             S.COMPLETE: 82, S.CANCELLED: 4.8}),
+]  # fmt: skip
+# The newest orders of every run, so that even a tiny seed shows every status and channel.
+NEWEST = [
+    (Channel.ONLINE, S.PENDING), (Channel.ONLINE, S.PAID), (Channel.ONLINE, S.IN_PROCESS),
+    (Channel.ONLINE, S.SHIPPED), (Channel.ONLINE, S.DELIVERED), (Channel.ONLINE, S.COMPLETE),
+    (Channel.ONLINE, S.CANCELLED), (Channel.IN_STORE, S.COMPLETE), (Channel.BACK_OFFICE, S.PAID),
+]  # fmt: skip
+SHIPPING_STATUSES = {S.IN_PROCESS, S.SHIPPED, S.DELIVERED}
+PLACED_BY = {
+    Channel.ONLINE: ("API: Storefront", "Order received from the storefront."),
+    Channel.IN_STORE: ("API: Register", "Order received from the register."),
+    Channel.BACK_OFFICE: ("Back office", "Order entered in the back office."),
+}
+# Seconds from the previous status to this one, lowest and highest.
+DELAYS = {
+    S.IN_PROCESS: (3_600, 20 * 3_600),
+    S.SHIPPED: (4 * 3_600, 3 * DAY),
+    S.DELIVERED: (DAY, 6 * DAY),
+    S.COMPLETE: (DAY, 10 * DAY),
+    S.CANCELLED: (3_600, 4 * DAY),
+    S.PENDING: (3_600, 2 * DAY),
+}
+BOOKED = "Stock decreased and sales recorded."
+REVERSED = "Stock and sales restored."
+
+
+def _cumulative(weights) -> tuple[list, list[float]]:
+    items, totals, running = [], [], 0.0
+    for item, weight in weights:
+        running += weight
+        items.append(item)
+        totals.append(running)
+    return items, [t / running for t in totals]
+
+
+@dataclass
+class Batch:
+    orders: str
+    lines: str
+    events: str
+    codes: str
+    count: int
+    line_count: int
+    event_count: int
+    code_count: int
+    units_sold: Counter
+
+
+class OrderFactory:
+    """Renders orders, their lines, events and allocated serial codes as COPY text."""
+
+    def __init__(self, *, rng, catalog, customers, guests, currency, now):
+        self.rng = rng
+        self.now = now
+        self.currency = currency
+        self.ts = Timestamps()
+        self.variants = catalog
+        # Popularity falls off with rank, as in any store: a few bestsellers, a long tail.
+        order = list(range(len(catalog)))
+        rng.shuffle(order)
+        weights = [0.0] * len(catalog)
+        for rank, i in enumerate(order):
+            weights[i] = 1 / (rank + 8) ** 0.9
+        self.any_variant = _cumulative(zip(catalog, weights, strict=True))
+        shippable = [(v, w) for v, w in zip(catalog, weights, strict=True) if v.shippable]
+        self.shippable_variant = _cumulative(shippable) if shippable else self.any_variant
+        self.members = [p for is_member, p in customers if is_member] or guests
+        self.profiles = [p for _, p in customers] or guests
+        self.guests = guests
+        self.channels = _cumulative(CHANNELS)
+        self.line_counts = _cumulative(LINE_COUNTS)
+        self.quantities = _cumulative(QUANTITIES)
+        self.status_by_age = [(days, _cumulative(w.items())) for days, w in STATUS_BY_AGE]
+
+    def placed_times(self, count: int) -> list[int]:
+        """`count` sorted times over the last two years, busier towards now (the store grows)."""
+        rng, start, span = self.rng, self.now - HISTORY_DAYS * DAY, HISTORY_DAYS * DAY - 600
+        return sorted(int(start + span * rng.random() ** 0.7) for _ in range(count))
+
+    def _pick(self, table):
+        items, totals = table
+        return items[bisect.bisect_left(totals, self.rng.random())]
+
+    def _person(self, channel: str) -> Person:
+        rng = self.rng
+        if channel == Channel.BACK_OFFICE:
+            pool = self.profiles
+        elif channel == Channel.ONLINE:
+            pool = self.members if rng.random() < 0.55 else self.guests
+        else:
+            pool = self.profiles if rng.random() < 0.25 else self.guests
+        # Squaring skews towards the front of the pool: some customers come back often.
+        return pool[int(len(pool) * rng.random() ** 2)]
+
+    def _status(self, placed: int) -> str:
+        age = (self.now - placed) / DAY
+        for days, table in self.status_by_age:
+            if age < days:
+                return self._pick(table)
+        return S.COMPLETE
+
+    def _path(self, status: str, channel: str, ships: bool) -> list[str]:
+        """The statuses the order went through after pending, as the status machine allows."""
+        r = self.rng.random
+        if channel == Channel.IN_STORE or not ships:
+            # Handed over at the counter, or nothing to ship: complete as soon as it is paid.
+            if status in SHIPPING_STATUSES:
+                status = S.COMPLETE
+            if status == S.PENDING:
+                return []
+            if status == S.CANCELLED:
+                return [S.CANCELLED] if r() < 0.6 else [S.PAID, S.CANCELLED]
+            return [S.PAID] if status == S.PAID else [S.PAID, S.COMPLETE]
+        if status == S.PENDING:
+            return [S.PAID, S.PENDING] if r() < 0.03 else []  # a rolled-back payment
+        if status == S.PAID:
+            return [S.PAID]
+        if status == S.IN_PROCESS:
+            return [S.PAID, S.IN_PROCESS]
+        if status == S.CANCELLED:
+            x = r()
+            if x < 0.55:
+                return [S.CANCELLED]
+            return [S.PAID, S.CANCELLED] if x < 0.9 else [S.PAID, S.IN_PROCESS, S.CANCELLED]
+        path = [S.PAID, S.IN_PROCESS] if r() < 0.6 else [S.PAID]
+        path.append(S.SHIPPED)
+        if status == S.DELIVERED or (status == S.COMPLETE and r() < 0.8):
+            path.append(S.DELIVERED)
+        if status == S.COMPLETE:
+            path.append(S.COMPLETE)
+        return path
+
+    def _delay(self, to: str, previous: str, channel: str) -> int:
+        u = self.rng.uniform
+        if to == S.PAID:
+            if channel == Channel.IN_STORE:
+                return int(u(10, 120))
+            return int(u(20, 7_200) if channel == Channel.ONLINE else u(600, 2 * DAY))
+        if to == S.COMPLETE and previous == S.PAID:
+            return int(u(10, 300) if channel == Channel.IN_STORE else u(5, 600))
+        low, high = DELAYS[to]
+        return int(u(low, high))
+
+    def batch(self, keys: list[tuple[int, int]], placed: list[int], newest: list) -> Batch:
+        """Orders for `keys` ((id, number) pairs) placed at `placed`; `newest[i]` forces
+        the channel and status of the i-th order when not None."""
+        rng, r, ts, money_ = self.rng, self.rng.random, self.ts, money
+        orders, lines, events, codes = [], [], [], []
+        units_sold: Counter = Counter()
+        line_count = 0
+        for (oid, number), at, forced in zip(keys, placed, newest, strict=True):
+            if forced:
+                channel, status = forced
+            else:
+                channel, status = self._pick(self.channels), self._status(at)
+            needs_shipping = channel != Channel.IN_STORE and status in SHIPPING_STATUSES
+            # Lines: distinct variants; an order that must ship gets at least one shippable.
+            n = self._pick(self.line_counts)
+            chosen: dict[int, CatalogVariant] = {}
+            if needs_shipping:
+                v = self._pick(self.shippable_variant)
+                chosen[v.id] = v
+            while len(chosen) < n:
+                v = self._pick(self.any_variant)
+                chosen[v.id] = v
+            ships = any(v.shippable for v in chosen.values())
+            path = self._path(status, channel, ships)
+            status = path[-1] if path else S.PENDING
+            paid = S.PAID in path
+            committed = paid and status not in (S.PENDING, S.CANCELLED)
+            sent = status in (S.SHIPPED, S.DELIVERED, S.COMPLETE)
+            person = self._person(channel)
+
+            subtotal = tax = 0
+            rendered, serials = [], []
+            for v in chosen.values():
+                q = self._pick(self.quantities) if not v.serial else 1
+                gross = v.price * q
+                discount = gross * rng.choice((10, 15, 20, 25)) // 100 if r() < 0.1 else 0
+                total = gross - discount
+                line_tax = (total * person.tax_bp + 5_000) // 10_000
+                subtotal += total
+                tax += line_tax
+                if not v.shippable:
+                    state, done = Fulfilment.NOT_REQUIRED, 0
+                elif sent:
+                    state, done = Fulfilment.FULFILLED, q
+                elif status == S.IN_PROCESS and q > 1 and r() < 0.2:
+                    state, done = Fulfilment.PARTIAL, rng.randint(1, q - 1)
+                else:
+                    state, done = Fulfilment.UNFULFILLED, 0
+                rendered.append(
+                    f"{oid}\t{v.static}{q}\t{money_(line_tax)}\t{money_(discount)}\t"
+                    f"{money_(total)}\t{'t' if v.shippable else 'f'}\t{state}\t{done}\n"
+                )
+                if committed:
+                    units_sold[v.id] += q
+                    if v.serial:
+                        serials.append((v.id, q))
+            lines += rendered
+            line_count += len(rendered)
+
+            order_discount = subtotal * rng.choice((5, 10, 15)) // 100 if r() < 0.08 else 0
+            shipping = 0
+            if ships and channel != Channel.IN_STORE and subtotal < 10_000:
+                shipping = 499 if r() < 0.7 else (899 if r() < 0.67 else 1499)
+            total = subtotal - order_discount + shipping + tax
+
+            # The timeline: placed, then each status (with its stock effect), squeezed into
+            # the time between placing and now if the path would end in the future.
+            times, t, previous = [], at, S.PENDING
+            for to in path:
+                t += self._delay(to, previous, channel)
+                times.append(t)
+                previous = to
+            if times and times[-1] > self.now:
+                scale = max(0.0, (self.now - at) / (times[-1] - at))
+                times = [at + int((x - at) * scale) for x in times]
+            placed_by, placed_message = PLACED_BY[channel]
+            events.append(f"{oid}\tplaced\t\t\t{placed_message}\t\\N\t{placed_by}\t{ts(at)}\n")
+            previous, booked = S.PENDING, False
+            for to, when in zip(path, times, strict=True):
+                label = placed_by if to == S.PAID and channel != Channel.BACK_OFFICE else "System"
+                stamp = ts(when)
+                if to == S.PAID:
+                    events.append(f"{oid}\tstock\t\t\t{BOOKED}\t\\N\t{label}\t{stamp}\n")
+                    booked = True
+                elif booked and to in (S.PENDING, S.CANCELLED):
+                    events.append(f"{oid}\tstock\t\t\t{REVERSED}\t\\N\t{label}\t{stamp}\n")
+                    booked = False
+                events.append(f"{oid}\tstatus\t{previous}\t{to}\t\t\\N\t{label}\t{stamp}\n")
+                previous = to
+            updated = times[-1] if times else at
+            if serials:
+                handed_out = ts(times[path.index(S.PAID)])
+                for vid, q in serials:
+                    codes += [
+                        f"{vid}\t{_allocated_code(number, k)}\t{handed_out}\torder:{number}\n"
+                        for k in range(q)
+                    ]
+            if channel == Channel.ONLINE:
+                ip = rng.getrandbits(32)
+                client_ip = f"{(ip >> 24) % 223 + 1}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}"
+                ref = f"SF-{number + 4_100_000}"
+                token = f"tok_{rng.getrandbits(64):016x}"
+            else:
+                client_ip, token = "\\N", ""
+                ref = f"REG{number % 3 + 1}-{number}" if channel == Channel.IN_STORE else ""
+            authorization = f"{rng.getrandbits(32):08X}"[:6] if paid else ""
+            shipping_address = person.shipping if ships and channel != Channel.IN_STORE else "{}"
+            orders.append(
+                f"{oid}\t{number}\t{channel}\t{status}\t{person.profile_id}\t{person.email}\t"
+                f"{person.name}\t{person.phone}\t{ts(at)}\t{self.currency}\t{money_(subtotal)}\t"
+                f"{money_(order_discount)}\t{money_(shipping)}\t{money_(tax)}\t{money_(total)}\t"
+                f"{person.billing}\t{shipping_address}\t{client_ip}\t{ref}\t{token}\t"
+                f"{authorization}\t{'t' if committed else 'f'}\t{ts(at)}\t{ts(updated)}\n"
+            )
+        return Batch(
+            orders="".join(orders),
+            lines="".join(lines),
+            events="".join(events),
+            codes="".join(codes),
+            count=len(orders),
+            line_count=line_count,
+            event_count=len(events),
+            code_count=len(codes),
+            units_sold=units_sold,
+        )
+
+
+def _orders_load(factory: OrderFactory, *, orders: int, batch: int, progress: bool) -> Counter:
+    """Stream batches from a producer thread into COPY; each batch commits on its own."""
+    from tqdm import tqdm
+
+    ids = _reserve(_identity("orders_order"), orders)
+    keys = list(zip(ids, _reserve(ORDER_NUMBER_SEQUENCE, orders), strict=True))
+    placed = factory.placed_times(orders)
+    newest = [None] * orders
+    for i, forced in enumerate(NEWEST[:orders]):
+        newest[orders - 1 - i] = forced
+
+    batches: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for start in range(0, orders, batch):
+                end = min(orders, start + batch)
+                item = factory.batch(keys[start:end], placed[start:end], newest[start:end])
+                while not stop.is_set():
+                    try:
+                        batches.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(None)
+        except BaseException as exc:  # handed to the main thread, which re-raises it
+            batches.put(exc)
+
+    counts: Counter = Counter()
+    producer = threading.Thread(target=produce, name="seed-producer", daemon=True)
+    producer.start()
+    bar = tqdm(total=orders, unit="orders", unit_scale=True, disable=not progress, smoothing=0.1)
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            with transaction.atomic():
+                _copy("orders_order", ORDER_COLUMNS, item.orders)
+                _copy("orders_orderline", LINE_COLUMNS, item.lines)
+                _copy("orders_orderevent", EVENT_COLUMNS, item.events)
+                _copy("catalog_serialcode", CODE_COLUMNS, item.codes)
+                _units_sold_add(item.units_sold)
+            counts.update(
+                orders=item.count,
+                lines=item.line_count,
+                events=item.event_count,
+                codes=item.code_count,
+            )
+            bar.update(item.count)
+    finally:
+        stop.set()
+        bar.close()
+        producer.join(timeout=5)
+    return counts
+
+
+def _units_sold_add(units: Counter) -> None:
+    if not units:
+        return
+    ids, quantities = zip(*sorted(units.items()), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_variant v SET units_sold = v.units_sold + s.q "
+            "FROM unnest(%s::bigint[], %s::int[]) AS s(id, q) WHERE v.id = s.id",
+            [list(ids), list(quantities)],
+        )
+
+
+# --- Deferring index maintenance for big loads ----------------------------------------------
+
+
+def _pending_ddl_path() -> Path:
+    name = connection.settings_dict["NAME"]
+    return Path(settings.BASE_DIR) / ".data" / "seed" / f"restore-{name}.json"
+
+
+def _deferrable_ddl() -> list[dict]:
+    """The orders tables' secondary indexes and foreign keys, as statements that recreate them.
+
+    Primary keys and unique constraints stay: they guard the data while it loads.
+    """
+    tables = list(ORDER_TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid)
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_class t ON t.oid = x.indrelid
+            WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+            UNION ALL
+            SELECT 'fk', c.conname, t.relname, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+            WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
+              AND c.contype = 'f'
+            ORDER BY 1, 2
+            """,
+            [tables, tables],
+        )
+        return [
+            {"kind": kind, "name": name, "table": table, "definition": definition}
+            for kind, name, table, definition in cursor.fetchall()
+        ]
+
+
+def _ddl_restore(items: list[dict], say) -> None:
+    """Recreate what is missing of `items` (indexes first, so the foreign keys' checks are
+    quick); safe to run twice."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for item in sorted(items, key=lambda i: i["kind"] != "index"):
+            if item["kind"] == "index":
+                cursor.execute("SELECT 1 FROM pg_class WHERE relname = %s", [item["name"]])
+                if not cursor.fetchone():
+                    cursor.execute(item["definition"])
+            else:
+                cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [item["name"]])
+                if not cursor.fetchone():
+                    cursor.execute(
+                        f'ALTER TABLE {item["table"]} ADD CONSTRAINT "{item["name"]}" '
+                        f"{item['definition']}"
+                    )
+        cursor.execute("RESET maintenance_work_mem")
+    say(f"Rebuilt {len(items)} indexes and foreign keys in {time.monotonic() - started:.1f} s.\n")
+
+
+def _pending_ddl_restore(say) -> None:
+    """Restore indexes and foreign keys an interrupted earlier run left dropped."""
+    path = _pending_ddl_path()
+    if path.exists():
+        say("Restoring indexes left dropped by an interrupted seed…\n")
+        _ddl_restore(json.loads(path.read_text()), say)
+        path.unlink()
+
+
+@contextmanager
+def _indexes_deferred(*, enabled: bool, say) -> Iterator[None]:
+    if not enabled or connection.in_atomic_block:
+        yield
+        return
+    items = _deferrable_ddl()
+    path = _pending_ddl_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(items, indent=1))
+    with connection.cursor() as cursor:
+        for item in items:
+            if item["kind"] == "fk":
+                cursor.execute(f'ALTER TABLE {item["table"]} DROP CONSTRAINT "{item["name"]}"')
+        for item in items:
+            if item["kind"] == "index":
+                cursor.execute(f'DROP INDEX "{item["name"]}"')
+    say(f"Dropped {len(items)} indexes and foreign keys for the load; rebuilt at the end.\n")
+    try:
+        yield
+    finally:
+        _ddl_restore(items, say)
+        path.unlink(missing_ok=True)

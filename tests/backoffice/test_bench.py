@@ -1,0 +1,97 @@
+import json
+
+import dj_database_url
+import pytest
+from django.urls import reverse
+
+from backoffice.benchmarking import (
+    Context,
+    IntakeProbe,
+    Measurement,
+    PageProbe,
+    format_table,
+    percentile,
+    run_probes,
+    write_json,
+)
+from backoffice.management.commands.bench import database_url
+
+
+def test_format_table_aligns_every_column():
+    table = format_table(
+        [
+            Measurement("intake API", "n/a (HTTP 404)", budget="≥ 300 orders/s"),
+            Measurement(
+                "intake, running",
+                "201",
+                12.345,
+                40.0,
+                throughput=312.4,
+                unit="orders/s",
+                budget="≥ 300 orders/s",
+                verdict="ok",
+            ),
+            Measurement(
+                "order list", "200", 3.14159, 5.0, 4, budget="≤ 25 ms median", verdict="ok"
+            ),
+        ]
+    )
+    header, rule, *rows = table.splitlines()
+    assert header.split()[:3] == ["probe", "status", "median"]
+    assert set(rule) == {"-", " "}
+    assert len(rows) == 3
+    assert "n/a (HTTP 404)" in rows[0] and "312 orders/s" in rows[1] and "3.1" in rows[2]
+    # Columns start at the same offset on every line.
+    status_at = header.index("status")
+    assert all(row[status_at - 2 : status_at] == "  " for row in rows)
+    assert rows[0].index("n/a") == rows[2].index("200") == status_at
+
+
+def test_percentile():
+    assert percentile([5, 1, 3, 2, 4], 50) == 3
+    assert percentile(list(range(1, 101)), 95) == 95
+
+
+@pytest.mark.django_db
+def test_page_probe_measures_status_time_and_queries(staff_client):
+    probe = PageProbe("health", lambda ctx, i: reverse("health"), budget_ms=10_000)
+    result = probe.run(Context(client=staff_client, repeat=3, warmup=1))
+    assert result.status in {"200", "503"}
+    assert result.median_ms > 0 and result.p95_ms >= result.median_ms
+    assert result.queries >= 1
+    assert result.verdict in {"ok", "expected 200"}
+
+
+def test_intake_probe_without_a_server_is_not_applicable():
+    result = IntakeProbe().run(Context())
+    assert result.status.startswith("n/a") and result.throughput is None
+
+
+def test_a_failing_probe_is_reported_and_the_rest_still_run(tmp_path):
+    class Broken:
+        name = "broken"
+
+        def run(self, ctx):
+            raise RuntimeError("boom")
+
+    results = run_probes([Broken(), IntakeProbe()], Context())
+    assert results[0].status == "error: RuntimeError: boom"
+    assert results[1].status.startswith("n/a")
+    write_json(tmp_path / "latest.json", results, orders=0)
+    document = json.loads((tmp_path / "latest.json").read_text())
+    assert [p["probe"] for p in document["probes"]] == ["broken", IntakeProbe.name]
+
+
+def test_bench_database_url_keeps_server_and_options():
+    base = {
+        "USER": "postgres",
+        "PASSWORD": "p@ss word",
+        "HOST": "/tmp/pg sockets",
+        "PORT": 5433,
+        "OPTIONS": {"sslmode": "disable"},
+    }
+    parsed = dj_database_url.parse(database_url(base, "backoffice_bench"))
+    assert parsed["NAME"] == "backoffice_bench"
+    assert (parsed["USER"], parsed["PASSWORD"]) == ("postgres", "p@ss word")
+    assert (parsed["HOST"], parsed["PORT"]) == ("/tmp/pg sockets", 5433)
+    assert parsed["OPTIONS"] == {"sslmode": "disable"}

@@ -1,0 +1,162 @@
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from backoffice.seeding import seed
+from catalog.models import ProductVendor, SerialCode, Variant
+from customers.models import CustomerSettings, Profile
+from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker):
+    """50 orders seeded once for the class, rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed(orders=50, progress=False, random_seed=7)
+        transaction.set_rollback(True)
+
+
+def _scalar(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+class TestSeed:
+    def test_seed_creates_catalog_profiles_and_orders(self, seeded):
+        assert seeded.orders == Order.objects.count() == 50
+        assert seeded.lines == OrderLine.objects.count()
+        assert 50 <= seeded.lines <= 250
+        assert seeded.events == OrderEvent.objects.count()
+        assert seeded.catalog_created
+        assert Variant.objects.count() > 300
+        assert Variant.objects.filter(product__is_shippable=False).exists()
+        assert SerialCode.objects.filter(allocated_at__isnull=True).exists()
+        assert (
+            _scalar(
+                "SELECT count(*) FROM (SELECT product_id FROM catalog_productvendor "
+                "GROUP BY product_id HAVING count(*) FILTER (WHERE is_default) <> 1) p"
+            )
+            == 0
+        )
+        assert ProductVendor.objects.exists()
+        assert Profile.objects.count() == seeded.profiles_created == 200
+        assert Profile.objects.exclude(member_ref=None).exists()
+        assert not Profile.objects.filter(addresses=None).exists()
+
+    def test_seed_covers_every_status_and_channel(self, seeded):
+        assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
+        assert set(Order.objects.values_list("channel", flat=True)) == set(Channel.values)
+
+    def test_seeded_amounts_add_up_to_the_cent(self, seeded):
+        assert (
+            _scalar(
+                "SELECT count(*) FROM orderS_orderline WHERE total <> unit_price * quantity - discount"
+            )
+            == 0
+        )
+        assert (
+            _scalar(
+                """
+            SELECT count(*) FROM orders_order o
+            JOIN (SELECT order_id, sum(total) AS lines, sum(tax) AS tax
+                  FROM orders_orderline GROUP BY order_id) l ON l.order_id = o.id
+            WHERE o.subtotal <> l.lines OR o.tax_total <> l.tax
+               OR o.total <> o.subtotal - o.discount_total + o.shipping_total + o.tax_total
+            """
+            )
+            == 0
+        )
+        assert not Order.objects.filter(lines=None).exists()
+
+    def test_seeded_fulfilment_stock_and_timeline_follow_the_status(self, seeded):
+        sent = [OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETE]
+        assert (
+            not OrderLine.objects.filter(order__status__in=sent, is_shippable=True)
+            .exclude(fulfilment_status=OrderLine.Fulfilment.FULFILLED)
+            .exists()
+        )
+        assert (
+            not OrderLine.objects.filter(is_shippable=False)
+            .exclude(fulfilment_status=OrderLine.Fulfilment.NOT_REQUIRED)
+            .exists()
+        )
+        assert not Order.objects.filter(
+            status__in=[OrderStatus.PENDING, OrderStatus.CANCELLED], stock_committed=True
+        ).exists()
+        assert (
+            not Order.objects.exclude(status__in=[OrderStatus.PENDING, OrderStatus.CANCELLED])
+            .filter(stock_committed=False)
+            .exists()
+        )
+        # The last status event of every order is its status; orders without one are pending.
+        assert (
+            _scalar(
+                """
+            SELECT count(*) FROM orders_order o
+            LEFT JOIN LATERAL (SELECT to_status FROM orders_orderevent e
+                               WHERE e.order_id = o.id AND e.kind = 'status'
+                               ORDER BY created_at DESC, id DESC LIMIT 1) last ON true
+            WHERE coalesce(last.to_status, 'pending') <> o.status
+            """
+            )
+            == 0
+        )
+        assert OrderEvent.objects.filter(kind=OrderEvent.Kind.PLACED).count() == 50
+        assert not OrderEvent.objects.filter(created_at__gt=timezone.now()).exists()
+
+    def test_seed_advances_the_sequences(self, seeded):
+        highest = Order.objects.aggregate(number=Max("number"), id=Max("id"))
+        order = Order.objects.create(
+            channel=Channel.ONLINE,
+            customer_email="new@example.com",
+            placed_at=timezone.now(),
+            currency="USD",
+            subtotal=Decimal("1.00"),
+            total=Decimal("1.00"),
+        )
+        order.refresh_from_db()
+        assert order.number > highest["number"]
+        assert order.id > highest["id"]
+        line = OrderLine.objects.create(
+            order=order, sku="X", name="X", unit_price=1, quantity=1, total=1
+        )
+        assert line.pk
+
+    def test_seed_adds_to_existing_data_without_a_second_catalog(self, seeded):
+        variants = Variant.objects.count()
+        again = seed(orders=10, progress=False, random_seed=8)
+        assert not again.catalog_created and again.profiles_created == 0
+        assert Variant.objects.count() == variants
+        assert Order.objects.count() == 60
+        assert Order.objects.values("number").distinct().count() == 60
+        assert Order.objects.filter(placed_at__lt=timezone.now() - timedelta(days=740)).count() == 0
+
+
+def test_demo_is_idempotent(db):
+    out = StringIO()
+    call_command("demo", orders=30, stdout=out)
+    first = out.getvalue()
+    call_command("demo", orders=30, stdout=out)
+
+    assert Order.objects.count() == 30
+    users = get_user_model().objects.filter(username__in=["staff", "admin"])
+    assert sorted(u.username for u in users) == ["admin", "staff"]
+    assert users.get(username="admin").is_staff and not users.get(username="staff").is_staff
+    assert users.get(username="staff").check_password("backoffice-demo")
+    assert ApiKey.objects.count() == 2
+    assert set(ApiKey.objects.values_list("channel", flat=True)) == {"online", "in_store"}
+    anonymous = CustomerSettings.load().anonymous_profile
+    assert str(anonymous) == "Anonymous customer"
+    assert Profile.objects.filter(first_name="Anonymous", last_name="customer").count() == 1
+    assert "http://127.0.0.1:8000/" in first and "curl" in first and "bo_" in first
+    assert out.getvalue().count("bo_") == first.count("bo_")  # keys are shown once only
