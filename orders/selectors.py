@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from .filters import OrderFilter, order_number_in
-from .models import ApiKey, Order, OrderEvent, OrderLine
+from .formatting import money, short_datetime
+from .models import ApiKey, Order, OrderEvent
 from .status import allowed_transitions
 
 PER_PAGE = 50
@@ -51,13 +53,6 @@ _LIST_FIELDS = [
     "currency",
     "total",
 ]
-# What the list needs of the lines: the item count and the status machine's guards.
-_LIST_LINES = Prefetch(
-    "lines",
-    queryset=OrderLine.objects.only(
-        "id", "order_id", "quantity", "quantity_fulfilled", "is_shippable"
-    ),
-)
 
 
 @dataclass
@@ -126,23 +121,29 @@ def _ordering(keys: list[tuple[str, bool]]) -> list[str]:
 
 
 def _decorate(orders: list[Order]) -> list[Order]:
-    """Attach what a list row shows beyond columns: item count and the moves it offers."""
+    """Attach what a list row shows beyond columns: item count, the moves it offers, and its
+    links and labels, formatted here once rather than by template lookups on every row (the
+    template engine's per-variable cost dominates a 50-row page)."""
+    detail_prefix = reverse("orders:detail", kwargs={"number": 0}).removesuffix("0/")
     for order in orders:
-        order.item_count = sum(line.quantity for line in order.lines.all())
         order.transitions = allowed_transitions(order)
+        order.url = f"{detail_prefix}{order.number}/"
+        order.status_url = f"{order.url}status/"
+        order.placed_date, order.placed_time, order.placed_iso = short_datetime(order.placed_at)
+        order.total_label = money(order.total, order.currency)
     return orders
 
 
 def _list_queryset() -> QuerySet[Order]:
-    return Order.objects.only(*_LIST_FIELDS)
+    return Order.objects.only(*_LIST_FIELDS).with_line_facts()
 
 
 def order_list(*, user, filters: Mapping) -> OrderPage:
     """A page of orders for the list: filtered (status, channel, q), sorted by a whitelisted
     key (anything else falls back to newest first), paged by the `after`/`before` cursors.
 
-    Two queries whatever the page size: the orders, and their lines (for the item count and
-    the status moves each row offers). Nothing is ever counted.
+    One query whatever the page size: the orders with their line facts (item count, and what
+    the status machine's guards need to offer each row's moves). Nothing is ever counted.
     """
     filterset = OrderFilter(filters)
     sort = filters.get("sort")
@@ -171,7 +172,6 @@ def order_list(*, user, filters: Mapping) -> OrderPage:
         more = len(rows) > per_page
         rows = rows[:per_page]
 
-    prefetch_related_objects(rows, _LIST_LINES)
     page = OrderPage(orders=_decorate(rows), filterset=filterset, sort=sort, per_page=per_page)
     if rows:
         if backwards:
@@ -188,7 +188,7 @@ def order_list(*, user, filters: Mapping) -> OrderPage:
 
 def order_row(*, user, number: int) -> Order:
     """One order as a list row shows it (after its status changed in place)."""
-    queryset = _list_queryset().prefetch_related(_LIST_LINES)
+    queryset = _list_queryset()
     try:
         return _decorate([queryset.get(number=number)])[0]
     except Order.DoesNotExist as exc:

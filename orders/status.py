@@ -16,9 +16,7 @@ Guard = Callable[[Order], str | None]  # returns why the move is refused, or Non
 
 
 def nothing_left_to_ship(order: Order) -> str | None:
-    if any(
-        line.is_shippable and line.quantity_fulfilled < line.quantity for line in order.lines.all()
-    ):
+    if order.has_lines_to_ship:
         return "Items are still waiting to be shipped."
     return None
 

@@ -63,7 +63,12 @@ def order_list(request):
     return render(
         request,
         "orders/order_list.html",
-        {"page": page, "filters": page.filterset, "next_url": request.get_full_path()},
+        {
+            "page": page,
+            "filters": page.filterset,
+            "next_url": request.get_full_path(),
+            "can_change_status": request.user.has_perm("orders.change_order_status"),
+        },
     )
 
 
@@ -105,6 +110,7 @@ def order_status_change(request, number: int):
             "order": order,
             "next_url": _next_url(request, reverse("orders:list")),
             "changed": True,
+            "can_change_status": True,
         }
         return _htmx_partial(request, "orders/order_list.html#row", context)
     return redirect(_next_url(request, reverse("orders:detail", kwargs={"number": number})))

@@ -1,28 +1,18 @@
-from decimal import Decimal
-
 from django import template
-from django.conf import settings
 from django.utils.html import format_html
+
+from orders import formatting
 
 register = template.Library()
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
 # The sort a column header switches to first: numbers and dates newest/largest first.
 FIRST_DIRECTION = {"placed_at": "-placed_at", "number": "-number", "total": "-total"}
 
 
 @register.filter
 def money(value, currency: str = "") -> str:
-    """`1234.5|money:"USD"` → "$1,234.50"; currencies without a symbol here get their code."""
-    if value in (None, ""):
-        return ""
-    currency = (currency or settings.STORE_CURRENCY).upper()
-    places = settings.STORE_CURRENCY_PLACES if currency == settings.STORE_CURRENCY else 2
-    amount = Decimal(value)
-    text = f"{abs(amount):,.{places}f}"
-    sign = "−" if amount < 0 else ""
-    symbol = SYMBOLS.get(currency)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+    """`1234.5|money:"USD"` → "$1,234.50"."""
+    return formatting.money(value, currency)
 
 
 @register.filter

@@ -165,8 +165,8 @@ def test_list_uses_the_same_number_of_queries_for_5_or_60_orders(staff_client):
     with CaptureQueriesContext(connection) as sixty:
         assert len(listed(staff_client.get(LIST))) == 50
     assert len(five) == len(sixty)
-    # Session, user, two permission reads; then the orders and their lines.
-    assert len(sixty) <= 6
+    # Session, user, two permission reads; then the orders with their line facts.
+    assert len(sixty) == 5
 
 
 # ---- Status change from the list ---------------------------------------------------------

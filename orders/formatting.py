@@ -1,0 +1,27 @@
+"""Money and dates as the back office shows them, shared by templates and list rows."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
+
+
+def money(value, currency: str = "") -> str:
+    """`money(1234.5, "USD")` → "$1,234.50"; currencies without a symbol here get their code."""
+    if value in (None, ""):
+        return ""
+    currency = (currency or settings.STORE_CURRENCY).upper()
+    places = settings.STORE_CURRENCY_PLACES if currency == settings.STORE_CURRENCY else 2
+    amount = Decimal(value)
+    text = f"{abs(amount):,.{places}f}"
+    sign = "−" if amount < 0 else ""
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+
+def short_datetime(value) -> tuple[str, str, str]:
+    """("Nov 22, 2026", "12:08", ISO 8601) in the store's timezone."""
+    local = timezone.localtime(value)
+    return f"{local:%b} {local.day}, {local.year}", f"{local:%H:%M}", local.isoformat()
