@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ORDERS ?= 100000
 
-.PHONY: install run serve worker beat migrate demo test lint check bench seed clean
+.PHONY: install run worker beat migrate demo test lint bench seed stop-db clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,5 +55,11 @@ bench: migrate
 seed: migrate
 	$(PY) manage.py seed --orders $(or $(ORDERS),10000)
 
-clean:
+## make stop-db: stop the embedded Postgres that `make run` left running (data is kept)
+stop-db:
+	@# SIGINT is Postgres's "fast" shutdown; pg_ctl would refuse to run as root.
+	@if [ -f .data/pgdata/postmaster.pid ]; then kill -INT $$(head -n1 .data/pgdata/postmaster.pid) \
+	  && echo "Stopped the embedded Postgres."; else echo "The embedded Postgres is not running."; fi
+
+clean: stop-db
 	rm -rf $(VENV) .data/staticfiles

@@ -10,13 +10,13 @@ from pathlib import Path
 
 
 def database_url(base_dir: Path) -> str:
+    # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is unset
+    # (containers, CI) and falls back to /tmp: fine for us, so keep the console quiet.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import pgserver
 
     pgdata = base_dir / ".data" / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
-    # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is unset
-    # (containers, CI) and falls back to /tmp: fine for us, so keep the console quiet.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     uri = server.get_uri()
     # pgserver hands out a socket URI for database "postgres"; keep ours in its own database.
