@@ -456,6 +456,7 @@ def _catalog_ensure(rng: random.Random) -> bool:
                         cost_price=Decimal(cost) / 100,
                         stock=rng.randint(20, 600) if category.shippable else 0,
                         track_stock=category.shippable,
+                        hands_out_serial_codes=category.serial,
                     )
                 )
                 if category.serial:
@@ -521,7 +522,7 @@ def _catalog_load() -> list[CatalogVariant]:
             """
             SELECT v.id, v.sku, p.name, v.options, v.price, v.cost_price, p.is_shippable,
                    v.track_stock,
-                   EXISTS (SELECT 1 FROM catalog_serialcode s WHERE s.variant_id = v.id)
+                   v.hands_out_serial_codes
             FROM catalog_variant v JOIN catalog_product p ON p.id = v.product_id
             WHERE p.is_active ORDER BY v.id
             """

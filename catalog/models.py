@@ -52,6 +52,11 @@ class Variant(models.Model):
     stock = models.IntegerField(default=0)
     units_sold = models.IntegerField(default=0)
     track_stock = models.BooleanField(default=True)
+    hands_out_serial_codes = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Each unit sold takes a code from this variant's serial-code pool.",
+    )
 
     class Meta:
         ordering = ["sku"]

@@ -5,12 +5,22 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
-from .models import StockMovement, Variant
+from .models import SerialCode, StockMovement, Variant
 
 
 class CatalogError(Exception):
     """A catalog rule was broken; the message is fit to show a user."""
+
+
+class OutOfSerialCodes(CatalogError):
+    def __init__(self, *, variant: Variant, requested: int, available: int):
+        self.variant = variant
+        super().__init__(
+            f"Not enough serial codes for {variant.sku}: {requested} needed, {available} left "
+            "in the pool. Add codes to the pool first."
+        )
 
 
 class OutOfStock(CatalogError):
@@ -115,4 +125,38 @@ def _ledger(variant_id: int, delta: int, reason: str, reference: str, actor) -> 
         reference=reference,
         stock_after=stock_after,
         actor=actor,
+    )
+
+
+@transaction.atomic
+def serial_codes_allocate(*, variant_id: int, quantity: int, reference: str) -> list[SerialCode]:
+    """Hand out `quantity` free codes of a variant's pool to `reference` (e.g. "order:100123").
+
+    Concurrent allocations never hand out the same code: free rows are locked with SKIP LOCKED,
+    so two buyers take different codes without waiting on each other. Raises OutOfSerialCodes
+    (and allocates nothing) when the pool is short.
+    """
+    codes = list(
+        SerialCode.objects.select_for_update(skip_locked=True)
+        .filter(variant_id=variant_id, allocated_at__isnull=True)
+        .order_by("id")[:quantity]
+    )
+    if len(codes) < quantity:
+        raise OutOfSerialCodes(
+            variant=Variant.objects.get(pk=variant_id), requested=quantity, available=len(codes)
+        )
+    now = timezone.now()
+    SerialCode.objects.filter(pk__in=[c.pk for c in codes]).update(
+        allocated_at=now, allocation_reference=reference
+    )
+    for code in codes:
+        code.allocated_at, code.allocation_reference = now, reference
+    return codes
+
+
+@transaction.atomic
+def serial_codes_release(*, reference: str) -> int:
+    """Put every code handed out to `reference` back in its pool; returns how many."""
+    return SerialCode.objects.filter(allocation_reference=reference).update(
+        allocated_at=None, allocation_reference=""
     )

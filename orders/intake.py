@@ -23,6 +23,7 @@ from catalog.models import Variant
 from catalog.services import OutOfStock
 from customers.services import member_profile_upsert
 
+from . import risk
 from .actors import Actor
 from .models import MONEY, ApiKey, Channel, IntakeRequest, Order, OrderEvent, OrderLine, OrderStatus
 from .schemas import OrderIn
@@ -94,6 +95,7 @@ class OrderDraft:
     payment_captured: bool
     payment_token: str
     authorization_code: str
+    card_fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,7 @@ def intake_validate(*, payload: OrderIn, channel: str) -> OrderDraft:
         external_ref=payload.external_ref.strip(),
         payment_captured=captured,
         payment_token=payload.payment.token.strip(),
+        card_fingerprint=payload.payment.card_fingerprint.strip(),
         authorization_code=payload.payment.authorization_code.strip() if captured else "",
     )
 
@@ -359,7 +362,7 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
             email=draft.customer_email,
             phone=draft.phone,
         )
-    order = Order.objects.create(
+    order = Order(
         channel=draft.channel,
         status=OrderStatus.PENDING,
         profile=profile,
@@ -378,8 +381,12 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
         client_ip=draft.client_ip,
         external_ref=draft.external_ref,
         payment_token=draft.payment_token,
+        card_fingerprint=draft.card_fingerprint,
         authorization_code=draft.authorization_code,
     )
+    # Rated before it is written, so the rating costs one read and no extra write.
+    order.risk_level, order.risk_signals = risk.assess(order)
+    order.save(force_insert=True)
     OrderLine.objects.bulk_create(
         [
             OrderLine(

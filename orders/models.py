@@ -4,10 +4,12 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.aggregates import BoolOr
 from django.contrib.postgres.indexes import OpClass
+from django.core import signing
 from django.db import models
 from django.db.models import Func, Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ORDER_NUMBER_SEQUENCE = "orders_order_number_seq"
@@ -37,6 +39,12 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     COMPLETE = "complete", "Complete"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
 
 
 class OrderQuerySet(models.QuerySet):
@@ -95,9 +103,18 @@ class Order(models.Model):
     # The payment as the storefront reported it; payments/ adds gateways and charges.
     payment_token = models.CharField(max_length=200, blank=True)
     authorization_code = models.CharField(max_length=100, blank=True)
+    # A fingerprint of the card the storefront saw (never the number): velocity checks.
+    card_fingerprint = models.CharField(max_length=64, blank=True, db_default="")
     # True from the moment a sale was booked (stock and units sold) until it is reversed, so
     # the effect happens exactly once whatever path marks the order paid.
     stock_committed = models.BooleanField(default=False)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # Never cleared: an order that was ever paid can be rolled back or cancelled, not deleted.
+    first_paid_at = models.DateTimeField(null=True, blank=True)
+    risk_level = models.CharField(
+        max_length=10, choices=RiskLevel.choices, blank=True, db_default=""
+    )
+    risk_signals = models.JSONField(default=list, blank=True, db_default=[])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,6 +135,13 @@ class Order(models.Model):
                 name="order_chan_status_placed_idx",
             ),
             models.Index(fields=["total", "id"], name="order_total_idx"),
+            # Fraud velocity: orders from one IP or one card in the last 24 hours.
+            models.Index(fields=["client_ip", "placed_at"], name="order_ip_placed_idx"),
+            models.Index(
+                fields=["card_fingerprint", "placed_at"],
+                condition=~Q(card_fingerprint=""),
+                name="order_card_placed_idx",
+            ),
             # Staff look customers up by email in any case, and by the start of their name.
             models.Index(Upper("customer_email"), name="order_email_upper_idx"),
             models.Index(
@@ -203,6 +227,35 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
+
+
+class DownloadLink(models.Model):
+    """A buyer's link to a digital file: an unguessable token, signed and expiring in the URL,
+    revocable here (a rollback revokes it)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="download_links")
+    digital_file = models.ForeignKey(
+        "catalog.DigitalFile", on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.digital_file} for {self.line}"
+
+    def get_absolute_url(self):
+        signed = signing.TimestampSigner(salt="orders.download").sign(self.token)
+        return reverse("orders:download", kwargs={"signed_token": signed})
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class OrderEvent(models.Model):

@@ -10,8 +10,11 @@ import json
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import reduce
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -19,7 +22,7 @@ from django.urls import reverse
 
 from .filters import OrderFilter, order_number_in
 from .formatting import money, short_datetime
-from .models import ApiKey, Order, OrderEvent
+from .models import ApiKey, DownloadLink, Order, OrderEvent
 from .status import allowed_transitions
 
 PER_PAGE = 50
@@ -217,3 +220,15 @@ def order_detail(*, user, number: int) -> Order:
 
 def apikey_list(*, user) -> QuerySet[ApiKey]:
     return ApiKey.objects.select_related("created_by").order_by("revoked_at", "-created_at")
+
+
+def download_link_live(*, signed_token: str) -> DownloadLink | None:
+    """The link behind a download URL if its signature holds and it is neither expired nor
+    revoked; None otherwise, whatever the reason (the caller answers the same 404)."""
+    signer = signing.TimestampSigner(salt="orders.download")
+    try:
+        token = signer.unsign(signed_token, max_age=timedelta(days=settings.DOWNLOAD_LINK_DAYS))
+    except signing.BadSignature:
+        return None
+    link = DownloadLink.objects.select_related("digital_file").filter(token=token).first()
+    return link if link is not None and link.is_live else None

@@ -1,12 +1,24 @@
 """Every write to orders. Each service is atomic and locks the order it changes."""
 
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from catalog.services import OutOfStock, StockLine, stock_commit, stock_release
+from catalog.services import (
+    CatalogError,
+    StockLine,
+    serial_codes_allocate,
+    serial_codes_release,
+    stock_commit,
+    stock_release,
+)
 
 from .actors import Actor
-from .models import ApiKey, Channel, Order, OrderEvent, OrderStatus
+from .models import ApiKey, Channel, DownloadLink, Order, OrderEvent, OrderLine, OrderStatus
 from .signals import order_status_changed
 from .status import Effect, transition_for
 
@@ -27,32 +39,76 @@ def _stock_lines(order: Order) -> list[StockLine]:
     ]
 
 
+def _lines_with_variants(order: Order) -> list[OrderLine]:
+    return list(order.lines.select_related("variant").prefetch_related("variant__digital_files"))
+
+
 def _book_sale(order: Order, actor: Actor) -> None:
+    """Everything "paid" means, once: stock down and units sold up (in the ledger), serial codes
+    handed out, download links made, the payment date recorded."""
     if order.stock_committed:
         return
+    lines = _lines_with_variants(order)
     try:
         stock_commit(lines=_stock_lines(order), reference=order.reference, actor=actor.user)
-    except OutOfStock as exc:
+        for line in lines:
+            if line.variant and line.variant.hands_out_serial_codes:
+                serial_codes_allocate(
+                    variant_id=line.variant_id, quantity=line.quantity, reference=order.reference
+                )
+    except CatalogError as exc:
         raise TransitionRefused(str(exc)) from exc
+    expires = timezone.now() + timedelta(days=settings.DOWNLOAD_LINK_DAYS)
+    links = [
+        DownloadLink(line=line, digital_file=f, token=secrets.token_urlsafe(32), expires_at=expires)
+        for line in lines
+        if line.variant
+        for f in line.variant.digital_files.all()
+    ]
+    DownloadLink.objects.bulk_create(links)
+    now = timezone.now()
     order.stock_committed = True
-    order.save(update_fields=["stock_committed", "updated_at"])
-    order_event_add(
-        order=order,
-        kind=OrderEvent.Kind.STOCK,
-        message="Stock decreased and sales recorded.",
-        actor=actor,
-    )
+    order.paid_at = now
+    order.first_paid_at = order.first_paid_at or now
+    order.save(update_fields=["stock_committed", "paid_at", "first_paid_at", "updated_at"])
+    handed = [
+        "stock decreased and sales recorded",
+        *(
+            ["serial codes handed out"]
+            if any(line.variant and line.variant.hands_out_serial_codes for line in lines)
+            else []
+        ),
+        *([f"{len(links)} download link{'s' * (len(links) != 1)} created"] if links else []),
+    ]
+    order_event_add(order=order, kind=OrderEvent.Kind.STOCK, message=_sentence(handed), actor=actor)
 
 
 def _reverse_sale(order: Order, actor: Actor) -> None:
+    """The exact reverse of _book_sale: stock and units sold back, serial codes back in their
+    pools, download links revoked."""
     if not order.stock_committed:
         return
     stock_release(lines=_stock_lines(order), reference=order.reference, actor=actor.user)
-    order.stock_committed = False
-    order.save(update_fields=["stock_committed", "updated_at"])
-    order_event_add(
-        order=order, kind=OrderEvent.Kind.STOCK, message="Stock and sales restored.", actor=actor
+    codes = serial_codes_release(reference=order.reference)
+    revoked = DownloadLink.objects.filter(line__order=order, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
     )
+    order.stock_committed = False
+    order.paid_at = None
+    order.save(update_fields=["stock_committed", "paid_at", "updated_at"])
+    reversed_ = [
+        "stock and sales restored",
+        *([f"{codes} serial code{'s' * (codes != 1)} returned to the pool"] if codes else []),
+        *([f"{revoked} download link{'s' * (revoked != 1)} revoked"] if revoked else []),
+    ]
+    order_event_add(
+        order=order, kind=OrderEvent.Kind.STOCK, message=_sentence(reversed_), actor=actor
+    )
+
+
+def _sentence(parts: list[str]) -> str:
+    text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return text[0].upper() + text[1:] + "."
 
 
 EFFECTS = {Effect.BOOK_SALE: _book_sale, Effect.REVERSE_SALE: _reverse_sale}
@@ -145,3 +201,29 @@ def apikey_revoke(*, api_key_id: int, actor: Actor) -> ApiKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     return key
+
+
+@transaction.atomic
+def order_delete(*, order_id: int, actor: Actor) -> int:
+    """Delete an order that never counted: never paid, nothing shipped or sent.
+
+    Anything that was paid (even if rolled back since), invoiced or shipped is part of the
+    books and can only be cancelled. Returns the deleted order's number.
+    """
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.first_paid_at is not None:
+        raise OrderError(
+            f"Order #{order.number} was paid once, so it stays on the books: cancel it instead."
+        )
+    if order.lines.filter(quantity_fulfilled__gt=0).exists():
+        raise OrderError(f"Items of order #{order.number} were sent: cancel it instead.")
+    if order.status not in {OrderStatus.PENDING, OrderStatus.CANCELLED}:
+        raise OrderError("Only pending or cancelled orders can be deleted.")
+    number = order.number
+    order.delete()
+    return number
+
+
+def download_link_use(*, link_id: int) -> None:
+    """Count a download (in the database: concurrent downloads all count)."""
+    DownloadLink.objects.filter(pk=link_id).update(downloads=F("downloads") + 1)

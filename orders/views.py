@@ -5,8 +5,8 @@ the messages as an out-of-band swap.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -178,3 +178,18 @@ def apikey_revoke(request, pk: int):
         raise Http404("No such API key.") from exc
     messages.success(request, f"“{key.name}” is revoked: requests with it are refused from now on.")
     return redirect("orders:apikey_list")
+
+
+@login_not_required
+@require_GET
+def download(request, signed_token: str):
+    """A buyer's digital file. The same 404 for a forged, expired, revoked or unknown link."""
+    link = selectors.download_link_live(signed_token=signed_token)
+    if link is None:
+        raise Http404("This download link is not valid (it may have expired).")
+    services.download_link_use(link_id=link.pk)
+    return FileResponse(
+        link.digital_file.file.open("rb"),
+        as_attachment=True,
+        filename=link.digital_file.file.name.rsplit("/", 1)[-1],
+    )
