@@ -22,10 +22,20 @@ STAFF_PERMISSIONS = [
     "catalog.view_product",
     "catalog.view_variant",
     "catalog.view_vendor",
+    # Staff charge orders and record offline payments (checks, wires, offline cards): it is
+    # their daily work in seeds 001 and 002. Configuring gateways is for store admins.
+    "payments.view_payment",
+    "payments.charge_order",
+    "payments.record_manual_payment",
+    "payments.view_paymentattempt",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,
     "orders.view_apikey",
+    "payments.view_gateway",
+    "payments.add_gateway",
+    "payments.change_gateway",
+    "payments.view_gatewaynotification",
     "orders.add_apikey",
     "orders.change_apikey",
     "customers.view_customersettings",

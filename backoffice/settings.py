@@ -156,6 +156,8 @@ LOGOUT_REDIRECT_URL = "login"
 STORE_NAME = os.environ.get("STORE_NAME", "Backoffice Demo Store")
 STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "USD").upper()
 STORE_CURRENCY_PLACES = int(os.environ.get("STORE_CURRENCY_PLACES", "2"))
+# Encrypts gateway credentials at rest (a Fernet key); derived from SECRET_KEY when unset.
+GATEWAY_ENCRYPTION_KEY = os.environ.get("GATEWAY_ENCRYPTION_KEY", "")
 # How long a buyer's download links work (they are revoked at once by a rollback).
 DOWNLOAD_LINK_DAYS = int(os.environ.get("DOWNLOAD_LINK_DAYS", "14"))
 

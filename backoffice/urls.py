@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("health/", health, name="health"),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
 ]

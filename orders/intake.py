@@ -425,6 +425,7 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
             to=OrderStatus.PAID,
             actor=actor,
             note=f"Payment captured by the {by}",
+            payment_recorded=True,
         )
     return order
 

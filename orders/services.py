@@ -128,14 +128,17 @@ def order_event_add(
 
 
 @transaction.atomic
-def order_transition(*, order_id: int, to: str, actor: Actor, note: str = "") -> Order:
+def order_transition(
+    *, order_id: int, to: str, actor: Actor, note: str = "", payment_recorded: bool = False
+) -> Order:
     """Move an order to status `to`, if the status machine allows it now.
 
     Guarantees: the order row is locked for the whole change, so concurrent transitions
     serialise and each effect (booking or reversing the sale) happens exactly once; a refused
     move raises TransitionRefused and changes nothing; the timeline records who, when, from,
     to and the note; `order_status_changed` is sent after the new status is saved, inside the
-    same transaction.
+    same transaction. A move that needs a payment (to Paid) is refused unless the caller has
+    recorded one (`payment_recorded`): payments and the intake's captured orders do.
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     source = order.status
@@ -145,6 +148,10 @@ def order_transition(*, order_id: int, to: str, actor: Actor, note: str = "") ->
     if move is None:
         raise TransitionRefused(
             f"An order that is {OrderStatus(source).label} cannot become {OrderStatus(to).label}."
+        )
+    if move.needs_payment and not payment_recorded:
+        raise TransitionRefused(
+            "An order becomes paid through a payment: charge it, or record a manual payment."
         )
     refusal = move.refusal(order)
     if refusal:

@@ -41,6 +41,9 @@ class Transition:
     label: str
     guards: tuple[Guard, ...] = ()
     effects: tuple[str, ...] = ()
+    # Only a recorded payment makes an order paid (charge, gateway notification, manual
+    # payment, the storefront's capture): the plain status form does not offer this move.
+    needs_payment: bool = False
 
     def refusal(self, order: Order) -> str | None:
         for guard in self.guards:
@@ -53,7 +56,7 @@ class Transition:
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     (t.source, t.target): t
     for t in [
-        Transition(S.PENDING, S.PAID, "Mark paid", effects=(Effect.BOOK_SALE,)),
+        Transition(S.PENDING, S.PAID, "Mark paid", effects=(Effect.BOOK_SALE,), needs_payment=True),
         Transition(S.PENDING, S.CANCELLED, "Cancel"),
         Transition(S.PAID, S.PENDING, "Roll back to pending", effects=(Effect.REVERSE_SALE,)),
         Transition(S.PAID, S.IN_PROCESS, "Mark in process", guards=(has_items_to_ship,)),
@@ -78,6 +81,13 @@ def transitions_from(source: str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if t.source == source]
 
 
-def allowed_transitions(order: Order) -> list[Transition]:
-    """What this order may do now: the table's moves from its status whose guards pass."""
-    return [t for t in transitions_from(order.status) if t.refusal(order) is None]
+def allowed_transitions(order: Order, *, with_payment: bool = False) -> list[Transition]:
+    """What this order may do now: the table's moves from its status whose guards pass.
+
+    Moves that need a payment are left out unless `with_payment` (they have forms of their own).
+    """
+    return [
+        t
+        for t in transitions_from(order.status)
+        if (with_payment or not t.needs_payment) and t.refusal(order) is None
+    ]

@@ -37,7 +37,8 @@ ACTOR = Actor.system("Test")
 def test_status_pair_for_an_order_with_physical_goods(source, target):
     order = order_with_lines(lines=1, status=source)
     if (source, target) in ALLOWED:
-        order_transition(order_id=order.pk, to=target, actor=ACTOR)
+        paying = target == S.PAID
+        order_transition(order_id=order.pk, to=target, actor=ACTOR, payment_recorded=paying)
         order.refresh_from_db()
         assert order.status == target
         event = order.events.get(kind=OrderEvent.Kind.STATUS)
@@ -90,7 +91,7 @@ def test_paid_books_the_sale_and_rollback_reverses_it_exactly():
     variant = VariantFactory(stock=10, units_sold=3)
     order = order_with_lines(lines=0)
     OrderLineFactory(order=order, variant=variant, quantity=4)
-    order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR)
+    order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
     variant.refresh_from_db()
     assert (variant.stock, variant.units_sold) == (6, 7)
     order_transition(
@@ -111,7 +112,7 @@ def test_cancelling_a_paid_order_restores_stock():
     variant = VariantFactory(stock=5)
     order = order_with_lines(lines=0)
     OrderLineFactory(order=order, variant=variant, quantity=2)
-    order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR)
+    order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
     order_transition(order_id=order.pk, to=S.IN_PROCESS, actor=ACTOR)
     order_transition(order_id=order.pk, to=S.CANCELLED, actor=ACTOR)
     variant.refresh_from_db()
@@ -124,7 +125,7 @@ def test_paying_without_enough_stock_is_refused_and_changes_nothing():
     order = order_with_lines(lines=0)
     OrderLineFactory(order=order, variant=variant, quantity=2)
     with pytest.raises(TransitionRefused, match="Not enough stock"):
-        order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR)
+        order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
     order.refresh_from_db()
     variant.refresh_from_db()
     assert order.status == S.PENDING and not order.stock_committed
@@ -143,7 +144,18 @@ def test_signal_is_sent_after_the_status_is_saved():
 
     order_status_changed.connect(receiver)
     try:
-        order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR)
+        order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
     finally:
         order_status_changed.disconnect(receiver)
     assert seen == [(S.PENDING, S.PAID, S.PAID)]
+
+
+@pytest.mark.django_db
+def test_paid_needs_a_recorded_payment():
+    order = order_with_lines(lines=1)
+    with pytest.raises(TransitionRefused, match="through a payment"):
+        order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR)
+    order.refresh_from_db()
+    assert order.status == S.PENDING and not order.stock_committed
+    assert S.PAID not in {t.target for t in allowed_transitions(order)}
+    assert S.PAID in {t.target for t in allowed_transitions(order, with_payment=True)}

@@ -40,7 +40,10 @@ def test_concurrent_mark_paid_books_the_sale_once():
     OrderLineFactory(order=order, variant=variant, quantity=3)
 
     results = _race(
-        lambda: order_transition(order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system()), 6
+        lambda: order_transition(
+            order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+        ),
+        6,
     )
 
     assert sorted(results) == ["ok"] + ["refused"] * 5
@@ -54,7 +57,9 @@ def test_concurrent_rollbacks_restore_stock_once():
     variant = VariantFactory(stock=10)
     order = order_with_lines(lines=0)
     OrderLineFactory(order=order, variant=variant, quantity=3)
-    order_transition(order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system())
+    order_transition(
+        order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+    )
 
     results = _race(
         lambda: order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=Actor.system()),

@@ -1,0 +1,17 @@
+"""Thin tasks: load by id, call a service; retries with backoff."""
+
+from celery import shared_task
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def payment_refund(self, payment_id: int) -> str:
+    from .refunds import payment_refund_request
+
+    return payment_refund_request(payment_id=payment_id)
