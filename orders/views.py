@@ -19,6 +19,7 @@ from .actors import Actor
 from .filters import order_number_in
 from .forms import ApiKeyForm, NoteForm, StatusChangeForm
 from .models import ApiKey, OrderStatus
+from .panels import panels_for
 
 VIEW_ORDERS = "orders.view_order"
 
@@ -76,7 +77,8 @@ def order_list(request):
 @permission_required(VIEW_ORDERS, raise_exception=True)
 def order_detail(request, number: int):
     order = selectors.order_detail(user=request.user, number=number)
-    return render(request, "orders/order_detail.html", {"order": order, "note_form": NoteForm()})
+    context = {"order": order, "note_form": NoteForm(), "panels": panels_for(request, order)}
+    return render(request, "orders/order_detail.html", context)
 
 
 @require_POST
@@ -103,7 +105,11 @@ def order_status_change(request, number: int):
     if request.htmx:
         if request.POST.get("partial") == "detail":
             order = selectors.order_detail(user=request.user, number=number)
-            context = {"order": order, "note_form": NoteForm()}
+            context = {
+                "order": order,
+                "note_form": NoteForm(),
+                "panels": panels_for(request, order),
+            }
             return _htmx_partial(request, "orders/order_detail.html#detail", context)
         order = selectors.order_row(user=request.user, number=number)
         context = {
