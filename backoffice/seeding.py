@@ -649,6 +649,8 @@ EVENT_COLUMNS = (
     "order_id", "kind", "from_status", "to_status", "message", "actor_id", "actor_label",
     "created_at",
 )  # fmt: skip
+TEST_TOKENS = ("tok_approve", "tok_decline", "tok_insufficient_funds", "tok_avs_mismatch")
+TEST_TOKEN_WEIGHTS = (80, 8, 4, 8)
 CODE_COLUMNS = ("variant_id", "code", "allocated_at", "allocation_reference")
 
 CHANNELS = [(Channel.ONLINE, 70), (Channel.IN_STORE, 22), (Channel.BACK_OFFICE, 8)]
@@ -909,7 +911,9 @@ class OrderFactory:
                 ip = rng.getrandbits(32)
                 client_ip = f"{(ip >> 24) % 223 + 1}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}"
                 ref = f"SF-{number + 4_100_000}"
-                token = f"tok_{rng.getrandbits(64):016x}"
+                # The built-in test gateway's documented tokens, so demo orders can be charged:
+                # most approve, some decline, a few trip the address check.
+                token = rng.choices(TEST_TOKENS, weights=TEST_TOKEN_WEIGHTS)[0]
             else:
                 client_ip, token = "\\N", ""
                 ref = f"REG{number % 3 + 1}-{number}" if channel == Channel.IN_STORE else ""

@@ -1,5 +1,6 @@
 import json
 import os
+import secrets
 import shlex
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from customers.services import anonymous_profile_set
 from orders.actors import Actor
 from orders.models import ApiKey, Channel, Order
 from orders.services import apikey_create
+from payments import crypto
+from payments.models import Gateway
 
 URL = "http://127.0.0.1:8000/"
 DEFAULT_PASSWORD = "backoffice-demo"
@@ -42,6 +45,7 @@ class Command(BaseCommand):
                 username=username, password=password, role=role, email=f"{username}@example.com"
             )
         self._anonymous_profile()
+        self._test_gateway()
         created = [
             (channel, name, *apikey_create(name=name, channel=channel, actor=Actor.system("Demo")))
             for channel, name in KEYS
@@ -60,6 +64,18 @@ class Command(BaseCommand):
         ) or Profile.objects.create(first_name="Anonymous", last_name="customer")
         anonymous_profile_set(profile=profile)
         return profile
+
+    def _test_gateway(self) -> None:
+        """An active built-in test gateway, so the Charge button works in the demo."""
+        if Gateway.objects.exists():
+            return
+        Gateway.objects.create(
+            kind=Gateway.Kind.TEST,
+            name="Test gateway",
+            mode=Gateway.Mode.TEST,
+            is_active=True,
+            credentials_encrypted=crypto.encrypt({"webhook_secret": secrets.token_urlsafe(32)}),
+        )
 
     def _announce(self, password: str, created: list) -> None:
         out, bold = self.stdout.write, self.style.SUCCESS
