@@ -57,6 +57,7 @@ class Context:
     intake_lines: list[tuple[str, str]] = field(default_factory=list)  # (sku, unit price)
     requests: int = 2_000
     concurrency: int = 8
+    notifications: int = 500  # signed gateway notifications the notification probe posts
 
     def number(self, i: int) -> int:
         return self.order_numbers[i % len(self.order_numbers)] if self.order_numbers else 1
@@ -226,8 +227,181 @@ class IntakeProbe:
         )
 
 
+@dataclass
+class NotificationProbe:
+    """POST `notifications` signed `payment.succeeded` notifications of the built-in test
+    gateway, one per pending order made for the probe, with `concurrency` connections; count
+    only the 200s that paid their order. Everything the probe made is deleted afterwards."""
+
+    name: str = "gateway notifications (POST /payments/notify/)"
+    needs_server = True
+
+    def run(self, ctx: Context) -> Measurement:
+        if not ctx.intake_url:
+            return Measurement(self.name, "n/a (no server)")
+        with _notification_fixture(ctx.notifications) as (gateway, orders):
+            from payments.gateways.test import signed_test_notification
+
+            path = gateway.notification_path()
+            requests = [
+                signed_test_notification(
+                    gateway,
+                    event_type="payment.succeeded",
+                    order_number=number,
+                    amount=total,
+                    event_id=f"evt_bench_{uuid.uuid4().hex}",
+                )
+                for number, total in orders
+            ]
+            statuses, latencies, seconds = _post_all(ctx, path, requests, ok=_paid)
+        paid = statuses.get("paid", 0)
+        others = [(c, n) for c, n in statuses.most_common() if c != "paid"]
+        if not paid:
+            code = others[0][0] if others else "no response"
+            return Measurement(self.name, f"n/a ({code})")
+        return Measurement(
+            probe=self.name,
+            status="200" + "".join(f", {c}×{n}" for c, n in others),
+            median_ms=round(statistics.median(latencies), 2),
+            p95_ms=round(percentile(latencies, 95), 2),
+            throughput=round(paid / seconds, 1),
+            unit="notifications/s",
+        )
+
+
+def _paid(code: int, body: bytes) -> str:
+    """What one answer counts as: "paid" only when the endpoint says it paid the order."""
+    if code != 200:
+        return f"HTTP {code or 'error'}"
+    try:
+        return "paid" if json.loads(body).get("outcome") == "paid" else "200, not paid"
+    except ValueError:
+        return "200, not JSON"
+
+
+def _post_all(ctx: Context, path: str, requests: list, *, ok) -> tuple[Counter, list, float]:
+    """POST every (body, headers) to the server with `concurrency` connections; returns the
+    counted outcomes, the latencies of the successful ones (ms) and the wall time (s)."""
+    host, port = ctx.intake_url.removeprefix("http://").split(":")
+    counter = itertools.count()
+    outcomes: Counter = Counter()
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            while (i := next(counter)) < len(requests):
+                body, headers = requests[i]
+                started = time.perf_counter()
+                try:
+                    conn.request("POST", path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    outcome = ok(response.status, response.read())
+                except (OSError, http.client.HTTPException):
+                    conn.close()  # reconnects on the next request
+                    outcome = ok(0, b"")
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    outcomes[outcome] += 1
+                    if outcome == "paid":
+                        latencies.append(elapsed)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, ctx.concurrency))]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes, latencies, time.perf_counter() - started
+
+
+@contextmanager
+def _notification_fixture(count: int):
+    """An active test gateway and `count` pending orders of one line (no stock), deleted with
+    their payments and notifications afterwards; a gateway that was active is again."""
+    import secrets
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from orders.models import Channel, Order, OrderLine
+    from payments import crypto
+    from payments.models import Gateway, GatewayNotification, Payment
+
+    with transaction.atomic():
+        previous = list(Gateway.objects.filter(is_active=True).values_list("pk", flat=True))
+        Gateway.objects.filter(pk__in=previous).update(is_active=False)
+        gateway = Gateway.objects.create(
+            kind=Gateway.Kind.TEST,
+            name="Bench test gateway",
+            is_active=True,
+            credentials_encrypted=crypto.encrypt({"webhook_secret": secrets.token_urlsafe(32)}),
+        )
+        now = timezone.now()
+        price = Decimal("10.00")
+        orders = Order.objects.bulk_create(
+            Order(
+                channel=Channel.ONLINE,
+                customer_email=f"bench.notify{i}@example.com",
+                placed_at=now,
+                currency="USD",
+                subtotal=price,
+                total=price,
+            )
+            for i in range(count)
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                sku="BENCH-NOTIFY",
+                name="Bench item",
+                unit_price=price,
+                quantity=1,
+                total=price,
+                is_shippable=False,
+            )
+            for order in orders
+        )
+    ids = [order.pk for order in orders]
+    try:
+        yield gateway, list(Order.objects.filter(pk__in=ids).values_list("number", "total"))
+    finally:
+        with transaction.atomic():
+            _delete_with_dependents(GatewayNotification.objects.filter(gateway=gateway))
+            _delete_with_dependents(Payment.objects.filter(order_id__in=ids))
+            _delete_with_dependents(Order.objects.filter(pk__in=ids))
+            gateway.delete()
+            Gateway.objects.filter(pk__in=previous).update(is_active=True)
+
+
+def _delete_with_dependents(queryset, depth: int = 6) -> None:
+    """Delete rows the probe made, and first whatever other apps made that protects them
+    (the invoice an order's payment produced, its payment record, …)."""
+    from django.db import transaction
+    from django.db.models import ProtectedError, RestrictedError
+
+    for _ in range(depth):
+        try:
+            with transaction.atomic():
+                queryset.delete()
+            return
+        except (ProtectedError, RestrictedError) as exc:
+            blockers = getattr(exc, "protected_objects", None) or exc.restricted_objects
+            by_model: dict = {}
+            for obj in blockers:
+                by_model.setdefault(type(obj), []).append(obj.pk)
+            for model, pks in by_model.items():
+                _delete_with_dependents(model._base_manager.filter(pk__in=pks), depth - 1)
+    queryset.delete()  # raises what still protects the rows
+
+
 PROBES: list[Probe] = [
     IntakeProbe(),
+    NotificationProbe(),
     PageProbe("order list", _list(), budget_ms=25),
     PageProbe("order list, status=paid", _list("status=paid"), budget_ms=25),
     PageProbe("order list, channel=in_store", _list("channel=in_store"), budget_ms=25),

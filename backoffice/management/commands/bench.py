@@ -37,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=100_000, help="Orders in the bench DB.")
         parser.add_argument("--requests", type=int, default=2_000, help="Intake API requests.")
         parser.add_argument("--concurrency", type=int, default=8, help="Intake API threads.")
+        parser.add_argument(
+            "--notifications", type=int, default=500, help="Gateway notifications to post."
+        )
         parser.add_argument("--repeat", type=int, default=50, help="Timed requests per page.")
         parser.add_argument(
             "--keep",
@@ -44,7 +47,7 @@ class Command(BaseCommand):
             help="Use the bench database as it is, even if its order count differs.",
         )
 
-    def handle(self, *args, orders, requests, concurrency, repeat, keep, **options):
+    def handle(self, *args, orders, requests, concurrency, repeat, keep, notifications, **options):
         if settings.DEBUG and sys.argv[1:2] == ["bench"]:
             # Measure as production runs. With DEBUG on (as `make` sets for local runs) Django
             # built its template engine without the cached loader, and turning DEBUG off now
@@ -62,7 +65,12 @@ class Command(BaseCommand):
         seed_info = self._prepare(base, name, env, orders=orders, keep=keep, out_dir=out_dir)
         with database(name):
             count = Order.objects.count()
-            ctx = benchmarking.Context(repeat=repeat, requests=requests, concurrency=concurrency)
+            ctx = benchmarking.Context(
+                repeat=repeat,
+                requests=requests,
+                concurrency=concurrency,
+                notifications=notifications,
+            )
             results = self._measure(ctx, env, out_dir)
         self.stdout.write("")
         self.stdout.write(f"Bench database {name}: {count:,} orders. {seed_info['text']}")
