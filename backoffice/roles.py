@@ -14,6 +14,7 @@ STAFF_PERMISSIONS = [
     "orders.view_order",
     "orders.change_order_status",
     "orders.add_order_note",
+    "orders.delete_order",  # only orders never paid nor sent (spam, tests): services decide
     "customers.view_profile",
     "customers.add_profile",
     "customers.change_profile",
@@ -28,9 +29,16 @@ STAFF_PERMISSIONS = [
     "payments.charge_order",
     "payments.record_manual_payment",
     "payments.view_paymentattempt",
+    # Staff see invoices and move drafts between profiles (seed 000); posting freezes them
+    # for the books, an accounting act, so it and the accountant's export are admins'.
+    "invoicing.view_invoice",
+    "invoicing.change_invoice",
+    "invoicing.view_paymentrecord",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,
+    "invoicing.post_invoice",
+    "invoicing.export_invoices",
     "orders.view_apikey",
     "payments.view_gateway",
     "payments.add_gateway",

@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("health/", health, name="health"),
     path("", include("orders.urls")),
+    path("", include("customers.urls")),
     path("", include("payments.urls")),
+    path("", include("invoicing.urls")),
 ]

@@ -1,3 +1,4 @@
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -18,8 +19,15 @@ class Profile(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         indexes = [
-            models.Index(Upper("email"), name="profile_email_upper_idx"),
-            models.Index(Upper("last_name"), Upper("first_name"), name="profile_name_upper_idx"),
+            # Prefix search (customers.selectors.profile_search): UPPER(col) LIKE 'ADA%' needs
+            # text_pattern_ops to be an index range scan rather than a full scan.
+            *[
+                models.Index(
+                    OpClass(Upper(field), name="text_pattern_ops"),
+                    name=f"profile_{field}_prefix_idx",
+                )
+                for field in ("email", "last_name", "first_name", "company")
+            ],
         ]
 
     def __str__(self):

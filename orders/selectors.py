@@ -20,9 +20,11 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from catalog.models import SerialCode
+
 from .filters import OrderFilter, order_number_in
 from .formatting import money, short_datetime
-from .models import ApiKey, DownloadLink, Order, OrderEvent
+from .models import ApiKey, DownloadLink, Order, OrderEvent, OrderStatus
 from .status import allowed_transitions
 
 PER_PAGE = 50
@@ -55,6 +57,7 @@ _LIST_FIELDS = [
     "placed_at",
     "currency",
     "total",
+    "risk_level",
 ]
 
 
@@ -204,18 +207,74 @@ def order_id_by_number(*, user, number: int) -> int | None:
 
 
 def order_detail(*, user, number: int) -> Order:
-    """An order with everything its page shows: profile, lines, timeline with who did what,
-    and the status moves it offers now. Three queries whatever its size."""
+    """An order with everything its page shows: profile, lines with their download links and
+    serial codes, timeline with who did what, the status moves it offers now and whether it
+    may be deleted. Five queries whatever its size."""
     queryset = Order.objects.select_related("profile").prefetch_related(
-        "lines", Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))
+        "lines",
+        Prefetch(
+            "lines__download_links",
+            queryset=DownloadLink.objects.select_related("digital_file").order_by("id"),
+        ),
+        Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
     )
     try:
         order = queryset.get(number=number)
     except Order.DoesNotExist as exc:
         raise Http404(f"No order #{number}.") from exc
-    order.transitions = allowed_transitions(order)
-    order.item_count = sum(line.quantity for line in order.lines.all())
+    lines = order.lines.all()
+    _attach_serial_codes(order, lines)
+    # Moves forward first; the ones that undo (roll back, cancel) last, apart.
+    order.transitions = sorted(
+        allowed_transitions(order),
+        key=lambda move: move.target in {OrderStatus.PENDING, OrderStatus.CANCELLED},
+    )
+    order.item_count = sum(line.quantity for line in lines)
+    order.risk_points = sum(signal.get("points", 0) for signal in order.risk_signals or [])
+    # The rule orders.services.order_delete enforces, read from what is loaded: the page
+    # offers Delete only where the service would allow it (the service still decides).
+    order.deletable = (
+        order.first_paid_at is None
+        and order.status in {OrderStatus.PENDING, OrderStatus.CANCELLED}
+        and not any(line.quantity_fulfilled for line in lines)
+    )
     return order
+
+
+def _attach_serial_codes(order: Order, lines) -> None:
+    """Each line's serial codes (`line.serial_codes`), in one query.
+
+    Codes point at the order, not the line: a variant's codes are dealt to its lines in line
+    order, as `orders.services` allocated them (lowest ids first).
+    """
+    codes_by_variant: dict[int, list[str]] = {}
+    codes = (
+        SerialCode.objects.filter(allocation_reference=order.reference)
+        .order_by("id")
+        .values_list("variant_id", "code")
+    )
+    for variant_id, code in codes:
+        codes_by_variant.setdefault(variant_id, []).append(code)
+    for line in lines:
+        pool = codes_by_variant.get(line.variant_id, [])
+        line.serial_codes = pool[: line.quantity]
+        del pool[: line.quantity]
+
+
+def order_effects_of_last_move(*, order_id: int) -> list[str]:
+    """What the order's latest status change did besides changing the status (stock, codes,
+    links, payments, invoices), as its timeline recorded it: the events after that change."""
+    recent = OrderEvent.objects.filter(order_id=order_id).order_by("-id")[:20]
+    effects = []
+    for kind, message in recent.values_list("kind", "message"):
+        if kind == OrderEvent.Kind.STATUS:
+            break
+        if kind in _EFFECT_KINDS and message:
+            effects.append(message)
+    return effects[::-1]
+
+
+_EFFECT_KINDS = {OrderEvent.Kind.STOCK, OrderEvent.Kind.PAYMENT, OrderEvent.Kind.INVOICE}
 
 
 def apikey_list(*, user) -> QuerySet[ApiKey]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/<int:number>/", views.order_detail, name="detail"),
     path("orders/<int:number>/status/", views.order_status_change, name="status_change"),
     path("orders/<int:number>/notes/", views.order_note_add, name="note_add"),
+    path("orders/<int:number>/delete/", views.order_delete, name="delete"),
     path("downloads/<str:signed_token>/", views.download, name="download"),
     path("settings/api-keys/", views.apikey_list, name="apikey_list"),
     path("settings/api-keys/new/", views.apikey_create, name="apikey_create"),

@@ -34,6 +34,17 @@ def _htmx_partial(request, template_name: str, context: dict) -> HttpResponse:
     return HttpResponse(f"{html}<template>{messages_html}</template>")
 
 
+def order_detail_response(request, number: int) -> HttpResponse:
+    """The order's page as every action on it answers: the whole page, or under htmx the
+    #order-detail partial with the messages. Apps above orders answer their order actions
+    (charge, payments, …) with it too, so the page has one shape whoever changed the order."""
+    order = selectors.order_detail(user=request.user, number=number)
+    context = {"order": order, "note_form": NoteForm(), "panels": panels_for(request, order)}
+    if request.htmx:
+        return _htmx_partial(request, "orders/order_detail.html#detail", context)
+    return render(request, "orders/order_detail.html", context)
+
+
 def _next_url(request, default: str) -> str:
     url = request.POST.get("next", "")
     if url and url_has_allowed_host_and_scheme(
@@ -76,9 +87,7 @@ def order_list(request):
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
 def order_detail(request, number: int):
-    order = selectors.order_detail(user=request.user, number=number)
-    context = {"order": order, "note_form": NoteForm(), "panels": panels_for(request, order)}
-    return render(request, "orders/order_detail.html", context)
+    return order_detail_response(request, number)
 
 
 @require_POST
@@ -99,18 +108,15 @@ def order_status_change(request, number: int):
         except services.OrderError as exc:
             messages.error(request, f"Order #{number} was not changed: {exc}")
         else:
+            # Say what the move undid or did (stock, codes, links, refunds), as the timeline
+            # recorded it: a rollback's message names exactly what was restored.
             label = OrderStatus(form.cleaned_data["to"]).label
-            messages.success(request, f"Order #{number} is now {label}.")
+            effects = selectors.order_effects_of_last_move(order_id=order_id)
+            messages.success(request, " ".join([f"Order #{number} is now {label}.", *effects]))
 
     if request.htmx:
         if request.POST.get("partial") == "detail":
-            order = selectors.order_detail(user=request.user, number=number)
-            context = {
-                "order": order,
-                "note_form": NoteForm(),
-                "panels": panels_for(request, order),
-            }
-            return _htmx_partial(request, "orders/order_detail.html#detail", context)
+            return order_detail_response(request, number)
         order = selectors.order_row(user=request.user, number=number)
         context = {
             "order": order,
@@ -145,6 +151,20 @@ def order_note_add(request, number: int):
         context = {"order": order, "note_form": form}
         return _htmx_partial(request, "orders/order_detail.html#timeline", context)
     return redirect(reverse("orders:detail", kwargs={"number": number}) + "#timeline")
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "orders.delete_order"], raise_exception=True)
+def order_delete(request, number: int):
+    """Delete a never-paid order (spam, tests), where orders.services.order_delete allows it."""
+    order_id = _order_id(request, number)
+    try:
+        services.order_delete(order_id=order_id, actor=Actor.of(request.user))
+    except services.OrderError as exc:
+        messages.error(request, f"Order #{number} was not deleted: {exc}")
+        return redirect("orders:detail", number=number)
+    messages.success(request, f"Order #{number} was deleted.")
+    return redirect("orders:list")
 
 
 @require_GET

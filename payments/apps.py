@@ -5,10 +5,13 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
+        from orders import panels
         from orders.signals import order_status_changed
 
+        from .panels import PAYMENT_PANEL
         from .services import on_order_status_changed
 
         order_status_changed.connect(
             on_order_status_changed, dispatch_uid="payments.on_order_status_changed"
         )
+        panels.register(PAYMENT_PANEL)

@@ -91,11 +91,14 @@ def _payment_sentence(payment: Payment) -> str:
 def on_order_status_changed(sender, *, order, from_status, to_status, actor, **kwargs):
     """Keep payments in step with the order (connected in PaymentsConfig.ready()).
 
-    - Paid without a payment row (the intake's captured orders): record the storefront's.
+    - Paid without a payment row (the intake's captured orders): record the storefront's,
+      unless the order is free.
     - Rolled back or cancelled after payment: the live payment is reversed; one taken through a
       gateway gets a refund requested by the worker after commit (never inside this lock).
     """
     if to_status == OrderStatus.PAID:
+        if order.total <= 0:
+            return  # a free order: nothing was received, so there is no payment to record
         if not Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).exists():
             Payment.objects.create(
                 order=order,

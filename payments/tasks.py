@@ -15,3 +15,17 @@ def payment_refund(self, payment_id: int) -> str:
     from .refunds import payment_refund_request
 
     return payment_refund_request(payment_id=payment_id)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def payment_update_request_send(self, order_id: int) -> str:
+    from .emails import payment_update_request_send as send
+
+    return send(order_id=order_id)

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='variant',
-            name='hands_out_serial_codes',
-            field=models.BooleanField(db_default=False, default=False, help_text="Each unit sold takes a code from this variant's serial-code pool."),
+            model_name="variant",
+            name="hands_out_serial_codes",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Each unit sold takes a code from this variant's serial-code pool.",
+            ),
         ),
     ]

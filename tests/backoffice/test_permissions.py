@@ -3,7 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory, api_key, order_with_lines
+from customers.models import CustomerSettings
+from payments.models import Gateway, Payment
+from tests.factories import ProfileFactory, UserFactory, api_key, order_with_lines
+from tests.payments.factories import GatewayFactory
 
 ORDER_NUMBER = 777001
 LOGIN = "login"  # the LoginRequiredMiddleware sends anonymous users to settings.LOGIN_URL
@@ -12,14 +15,14 @@ OK = 200
 REDIRECT = 302  # a POST that worked: Post/Redirect/Get
 FORBIDDEN = 403
 
-# (name, method, url (a callable of the objects made for the test), data)
+# (name, method, url (a callable of the objects made for the test), data (or a callable))
 ROUTES = {
     "order list": ("get", lambda o: reverse("orders:list"), None),
     "order detail": ("get", lambda o: o["order"].get_absolute_url(), None),
     "status change": (
         "post",
         lambda o: reverse("orders:status_change", kwargs={"number": o["order"].number}),
-        {"to": "paid"},
+        {"to": "cancelled"},
     ),
     "note": (
         "post",
@@ -38,6 +41,59 @@ ROUTES = {
         lambda o: reverse("orders:apikey_revoke", kwargs={"pk": o["key"].pk}),
         None,
     ),
+    "order delete": (
+        "post",
+        lambda o: reverse("orders:delete", kwargs={"number": o["order"].number}),
+        None,
+    ),
+    "charge": (
+        "post",
+        lambda o: reverse("payments:charge", kwargs={"number": o["order"].number}),
+        None,
+    ),
+    "offline payment": (
+        "post",
+        lambda o: reverse("payments:manual_payment", kwargs={"number": o["order"].number}),
+        {"method": "check", "amount": "20.00", "reference": "1001"},
+    ),
+    "payment update request": (
+        "post",
+        lambda o: reverse("payments:payment_update_request", kwargs={"number": o["order"].number}),
+        None,
+    ),
+    "gateway list": ("get", lambda o: reverse("payments:gateway_list"), None),
+    "gateway form": ("get", lambda o: reverse("payments:gateway_create"), None),
+    "gateway create": (
+        "post",
+        lambda o: reverse("payments:gateway_create"),
+        {"kind": "test", "name": "Sandbox", "mode": "test", "test_webhook_secret": "s3cret-123"},
+    ),
+    "gateway edit form": (
+        "get",
+        lambda o: reverse("payments:gateway_edit", kwargs={"pk": o["gateway"].pk}),
+        None,
+    ),
+    "gateway edit": (
+        "post",
+        lambda o: reverse("payments:gateway_edit", kwargs={"pk": o["gateway"].pk}),
+        {"name": "Renamed", "mode": "test"},
+    ),
+    "gateway activate": (
+        "post",
+        lambda o: reverse("payments:gateway_activate", kwargs={"pk": o["gateway"].pk}),
+        None,
+    ),
+    "gateway deactivate": (
+        "post",
+        lambda o: reverse("payments:gateway_deactivate", kwargs={"pk": o["gateway"].pk}),
+        None,
+    ),
+    "anonymous profile": ("get", lambda o: reverse("customers:anonymous_profile"), None),
+    "anonymous profile set": (
+        "post",
+        lambda o: reverse("customers:anonymous_profile"),
+        lambda o: {"profile": o["profile"].pk},
+    ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
 }
 
@@ -51,6 +107,21 @@ EXPECTED = {
     "api key form": (LOGIN, FORBIDDEN, OK),
     "api key create": (LOGIN, FORBIDDEN, OK),  # rendered (not redirected): the key shows once
     "api key revoke": (LOGIN, FORBIDDEN, REDIRECT),
+    # Staff work the order's money (seeds 001, 002) and delete never-paid orders.
+    "order delete": (LOGIN, REDIRECT, REDIRECT),
+    "charge": (LOGIN, REDIRECT, REDIRECT),
+    "offline payment": (LOGIN, REDIRECT, REDIRECT),
+    "payment update request": (LOGIN, REDIRECT, REDIRECT),
+    # Configuring the store is for store admins.
+    "gateway list": (LOGIN, FORBIDDEN, OK),
+    "gateway form": (LOGIN, FORBIDDEN, OK),
+    "gateway create": (LOGIN, FORBIDDEN, REDIRECT),
+    "gateway edit form": (LOGIN, FORBIDDEN, OK),
+    "gateway edit": (LOGIN, FORBIDDEN, REDIRECT),
+    "gateway activate": (LOGIN, FORBIDDEN, REDIRECT),
+    "gateway deactivate": (LOGIN, FORBIDDEN, REDIRECT),
+    "anonymous profile": (LOGIN, FORBIDDEN, OK),
+    "anonymous profile set": (LOGIN, FORBIDDEN, REDIRECT),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
@@ -64,11 +135,17 @@ MATRIX = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "role", "expected"), MATRIX)
 def test_permission_matrix(client, route, role, expected):
-    objects = {"order": order_with_lines(lines=1, number=ORDER_NUMBER), "key": api_key()[0]}
+    objects = {
+        "order": order_with_lines(lines=1, number=ORDER_NUMBER, payment_token="tok_approve"),
+        "key": api_key()[0],
+        "gateway": GatewayFactory(kind="test", is_active=False),
+        "profile": ProfileFactory(),
+    }
     if role != "anonymous":
         client.force_login(UserFactory(role=role))
     method, url, data = ROUTES[route]
     url = url(objects)
+    data = data(objects) if callable(data) else data
     response = getattr(client, method)(url, data or {})
 
     if expected == LOGIN:
@@ -92,6 +169,20 @@ def test_forbidden_writes_change_nothing(client):
     assert key.revoked_at is None
     assert key._meta.model.objects.count() == 1
 
+    gateway = GatewayFactory(kind="test", name="Sandbox", is_active=False)
+    profile = ProfileFactory()
+    client.post(reverse("payments:gateway_activate", kwargs={"pk": gateway.pk}))
+    client.post(reverse("payments:gateway_edit", kwargs={"pk": gateway.pk}), {"name": "X"})
+    client.post(
+        reverse("payments:gateway_create"),
+        {"kind": "test", "name": "Sneaky", "mode": "test", "test_webhook_secret": "x" * 12},
+    )
+    client.post(reverse("customers:anonymous_profile"), {"profile": profile.pk})
+    gateway.refresh_from_db()
+    assert (gateway.name, gateway.is_active) == ("Sandbox", False)
+    assert Gateway.objects.count() == 1
+    assert not CustomerSettings.objects.filter(anonymous_profile=profile).exists()
+
     nobody = UserFactory()  # logged in, but with no role at all
     nobody.save()
     client.force_login(nobody)
@@ -102,8 +193,17 @@ def test_forbidden_writes_change_nothing(client):
         ).status_code
         == 403
     )
+    number = order.number
+    for name, data in [
+        ("payments:charge", None),
+        ("payments:manual_payment", {"method": "check", "amount": "20.00", "reference": "1"}),
+        ("payments:payment_update_request", None),
+        ("orders:delete", None),
+    ]:
+        assert client.post(reverse(name, kwargs={"number": number}), data or {}).status_code == 403
     order.refresh_from_db()
     assert order.status == "pending"
+    assert not Payment.objects.exists()
 
 
 @pytest.mark.django_db
@@ -113,6 +213,12 @@ def test_forbidden_writes_change_nothing(client):
         reverse("orders:status_change", kwargs={"number": 1}),
         reverse("orders:note_add", kwargs={"number": 1}),
         reverse("orders:apikey_revoke", kwargs={"pk": 1}),
+        reverse("orders:delete", kwargs={"number": 1}),
+        reverse("payments:charge", kwargs={"number": 1}),
+        reverse("payments:manual_payment", kwargs={"number": 1}),
+        reverse("payments:payment_update_request", kwargs={"number": 1}),
+        reverse("payments:gateway_activate", kwargs={"pk": 1}),
+        reverse("payments:gateway_deactivate", kwargs={"pk": 1}),
     ],
 )
 def test_writes_do_not_answer_get(store_admin_client, url):

@@ -345,7 +345,9 @@ def test_captured_payment_marks_the_order_paid_and_decreases_stock(client, onlin
     assert (movement.delta, movement.reference) == (-2, order.reference)
     kinds = list(order.events.order_by("id").values_list("kind", flat=True))
     assert kinds[0] == OrderEvent.Kind.PLACED
-    assert sorted(kinds[1:]) == sorted([OrderEvent.Kind.STATUS, OrderEvent.Kind.STOCK])
+    assert sorted(kinds[1:]) == sorted(
+        [OrderEvent.Kind.STATUS, OrderEvent.Kind.STOCK, OrderEvent.Kind.INVOICE]
+    )
     status_event = order.events.get(kind=OrderEvent.Kind.STATUS)
     assert status_event.message == "Payment captured by the storefront"
     assert status_event.who == "API: Storefront"

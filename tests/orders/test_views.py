@@ -6,20 +6,29 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import ApiKey, Channel, OrderEvent, OrderStatus
+from catalog.models import DigitalFile, SerialCode
+from orders.actors import Actor
+from orders.models import ApiKey, Channel, DownloadLink, Order, OrderEvent, OrderStatus
+from orders.services import order_transition
+from payments.models import PaymentAttempt
+from payments.services import PaymentInfo, order_mark_paid
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,
+    ProductFactory,
     ProfileFactory,
+    VariantFactory,
     address_snapshot,
     api_key,
     order_with_lines,
 )
+from tests.payments.factories import GatewayFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("orders:list")
@@ -70,7 +79,9 @@ def test_list_row_shows_customer_items_total_and_status(staff_client):
     assert "$40.00" in html
     assert f'href="{detail_url(order)}"' in html
     assert 'class="badge status-pending">Pending<' in html
-    assert ">Mark paid</option>" in html
+    # A pending order becomes paid through a payment, never through the status form.
+    assert ">Cancel</option>" in html
+    assert ">Mark paid</option>" not in html
 
 
 def test_list_filters_by_status(staff_client):
@@ -173,15 +184,23 @@ def test_list_uses_the_same_number_of_queries_for_5_or_60_orders(staff_client):
 
 
 def test_status_change_from_the_list_redirects_back_to_it(staff_client):
-    order = order_with_lines(lines=1)
-    back_to = f"{LIST}?status=pending"
-    response = staff_client.post(status_url(order), {"to": "paid", "next": back_to})
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
+    back_to = f"{LIST}?status=paid"
+    response = staff_client.post(status_url(order), {"to": "in_process", "next": back_to})
     assert response.status_code == 302
     assert response["Location"] == back_to
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.IN_PROCESS
     page = staff_client.get(back_to)
-    assert f"Order #{order.number} is now Paid." in messages_of(page)
+    assert f"Order #{order.number} is now In process." in messages_of(page)
+
+
+def test_mark_paid_is_refused_by_the_status_form(staff_client):
+    order = order_with_lines(lines=1)
+    response = staff_client.post(status_url(order), {"to": "paid", "next": LIST}, follow=True)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+    assert any("charge it, or record a manual payment" in m for m in messages_of(response))
 
 
 def test_refused_status_change_shows_why_and_changes_nothing(staff_client):
@@ -203,25 +222,29 @@ def test_a_move_the_table_does_not_know_is_refused(staff_client):
 
 def test_an_offsite_next_is_not_followed(staff_client):
     order = order_with_lines(lines=1)
-    response = staff_client.post(status_url(order), {"to": "paid", "next": "https://evil.example/"})
+    response = staff_client.post(
+        status_url(order), {"to": "cancelled", "next": "https://evil.example/"}
+    )
     assert response["Location"] == detail_url(order)
 
 
 def test_htmx_status_change_returns_just_the_row(staff_client):
-    order = order_with_lines(lines=1)
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
     response = staff_client.post(
-        status_url(order), {"to": "paid", "partial": "row", "next": LIST}, HTTP_HX_REQUEST="true"
+        status_url(order),
+        {"to": "in_process", "partial": "row", "next": LIST},
+        HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<tr id="order-{order.number}"')
     assert "<html" not in html
-    assert 'class="badge status-pending"' not in html
-    assert 'class="badge status-paid">Paid<' in html
-    assert ">Roll back to pending</option>" in html
-    assert 'hx-swap-oob="true"' in html and f"Order #{order.number} is now Paid." in html
+    assert 'class="badge status-paid"' not in html
+    assert 'class="badge status-in_process">In process<' in html
+    assert ">Mark shipped</option>" in html
+    assert 'hx-swap-oob="true"' in html and f"Order #{order.number} is now In process." in html
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.IN_PROCESS
 
 
 def test_htmx_refused_status_change_returns_the_unchanged_row_with_the_reason(staff_client):
@@ -313,8 +336,10 @@ def test_detail_shows_lines_amounts_contact_addresses_payment_and_timeline(
     ]:
         assert text in html, text
     assert "tok_live_4242424242421881" not in html
-    # Only the moves the status machine allows now, with the table's labels.
-    assert ">Mark paid</button>" in html
+    # Only the moves the status machine allows now, with the table's labels; paying is the
+    # payment panel's Charge button, not a status move.
+    assert ">Mark paid</button>" not in html
+    assert "Charge $40.00" in html
     assert ">Cancel</button>" in html
     assert "Roll back to pending" not in html
 
@@ -358,14 +383,18 @@ def test_refused_status_change_from_the_detail_page(staff_client):
 
 def test_htmx_status_change_on_the_detail_page_swaps_the_order(staff_client):
     order = order_with_lines(lines=1)
+    order_transition(
+        order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+    )
     response = staff_client.post(
-        status_url(order), {"to": "paid", "partial": "detail"}, HTTP_HX_REQUEST="true"
+        status_url(order), {"to": "pending", "partial": "detail"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="order-detail">')
     assert "<html" not in html
-    assert ">Roll back to pending</button>" in html
-    assert "Stock decreased and sales recorded." in html
+    assert 'class="badge badge-lg status-pending"' in html
+    assert ">Roll back to pending</button>" not in html
+    assert "Stock and sales restored." in html
 
 
 def test_note_added_appears_in_the_timeline(staff_client, staff_user):
@@ -400,22 +429,248 @@ def test_an_empty_note_is_refused(staff_client):
     assert not order.events.exists()
 
 
-def test_detail_uses_the_same_number_of_queries_for_1_or_10_lines_and_events(
-    staff_client, staff_user
-):
-    small = order_with_lines(lines=1)
-    big = order_with_lines(lines=10, status=OrderStatus.PAID)
-    for i in range(10):
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def digital_variant(name: str, codes: int = 0):
+    """A variant with nothing to ship, a downloadable file and `codes` serial codes."""
+    variant = VariantFactory(
+        product=ProductFactory(is_shippable=False, name=name),
+        track_stock=False,
+        hands_out_serial_codes=bool(codes),
+    )
+    SerialCode.objects.bulk_create(
+        SerialCode(variant=variant, code=f"{name[:3].upper()}-{i:04d}") for i in range(codes)
+    )
+    DigitalFile.objects.create(
+        variant=variant, title=f"{name} (PDF)", file=ContentFile(b"%PDF-1.4", "file.pdf")
+    )
+    return variant
+
+
+def rich_order(lines: int, *, paid: bool, staff_user):
+    """An order with everything its page lists: digital lines with serial codes and download
+    links, a timeline, charge attempts and (once paid) a payment."""
+    order = OrderFactory(payment_token="tok_decline")
+    for i in range(lines):
+        OrderLineFactory(order=order, variant=digital_variant(f"Item {i}", codes=2), quantity=2)
+    for i in range(lines):
         OrderEvent.objects.create(
-            order=big, kind=OrderEvent.Kind.NOTE, message=f"note {i}", actor=staff_user
+            order=order, kind=OrderEvent.Kind.NOTE, message=f"note {i}", actor=staff_user
         )
+        PaymentAttempt.objects.create(
+            order=order, amount=order.total, outcome="declined", actor=staff_user
+        )
+    if paid:
+        order_mark_paid(
+            order_id=order.pk,
+            payment=PaymentInfo(method="check", amount=order.total, reference=f"{lines}"),
+            actor=Actor.of(staff_user),
+        )
+    return order
+
+
+@pytest.mark.parametrize(
+    ("paid", "queries"),
+    [
+        # Session, user, two permission reads; the order with its profile, lines, download
+        # links, events, serial codes; its payments and charge attempts; then the active
+        # gateway while it waits for payment, or its invoices once it is paid.
+        (False, 12),
+        (True, 12),
+    ],
+)
+def test_detail_uses_the_same_number_of_queries_for_1_or_10_lines(
+    staff_client, staff_user, media, paid, queries
+):
+    GatewayFactory(is_active=True)
+    small = rich_order(1, paid=paid, staff_user=staff_user)
+    big = rich_order(10, paid=paid, staff_user=staff_user)
     with CaptureQueriesContext(connection) as one:
         assert staff_client.get(detail_url(small)).status_code == 200
     with CaptureQueriesContext(connection) as ten:
-        assert staff_client.get(detail_url(big)).status_code == 200
-    assert len(one) == len(ten)
-    # Session, user, two permission reads; then the order with its profile, lines, events.
-    assert len(ten) <= 7
+        html = staff_client.get(detail_url(big)).content.decode()
+    assert len(one) == len(ten) == queries
+    assert html.count('class="serial"') == (20 if paid else 0)  # 2 codes a line
+    assert html.count('class="download"') == (10 if paid else 0)
+
+
+# ---- Digital goods on the lines ----------------------------------------------------------
+
+
+def test_lines_show_their_serial_codes_and_download_links(staff_client, staff_user, media):
+    licence = digital_variant("Photo editor", codes=3)
+    order = OrderFactory()
+    first = OrderLineFactory(order=order, variant=licence, quantity=1)
+    OrderLineFactory(order=order, variant=licence, quantity=2)
+    OrderLineFactory(order=order, quantity=1)  # a tee: nothing digital
+    order_transition(
+        order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+    )
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert html.count('<code class="serial">') == 3
+    assert "Serial code</span>" in html and "Serial codes</span>" in html
+    # Codes are dealt to the variant's lines in line order.
+    rows = html.split("<tr>")
+    first_row = next(row for row in rows if "PHO-0000" in row)
+    assert "PHO-0001" not in first_row
+    link = DownloadLink.objects.filter(line=first).first()
+    assert f'href="{link.get_absolute_url()[:-20]}' in html
+    assert "Photo editor (PDF)</a>" in html
+    assert f"expires {link.expires_at:%b} {link.expires_at.day}" in html
+
+
+def test_revoked_links_show_as_revoked_and_codes_go_back_after_rollback(staff_client, media):
+    order = OrderFactory()
+    OrderLineFactory(order=order, variant=digital_variant("Field guide", codes=1))
+    order_transition(
+        order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+    )
+    order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=Actor.system())
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert '<code class="serial">' not in html
+    assert '<span class="dead-title">Field guide (PDF)</span>' in html
+    assert "Revoked" in html
+    assert "Field guide (PDF)</a>" not in html
+
+
+# ---- Fraud review ------------------------------------------------------------------------
+
+
+def test_fraud_panel_shows_the_rating_and_the_signals_behind_it(staff_client):
+    order = order_with_lines(
+        lines=1,
+        client_ip="203.0.113.9",
+        risk_level="high",
+        risk_signals=[
+            {
+                "code": "address_country_mismatch",
+                "label": "Billing and shipping countries differ",
+                "detail": "Billing US, shipping NG.",
+                "points": 30,
+            },
+            {
+                "code": "cvv_mismatch",
+                "label": "Security code (CVV) failed",
+                "detail": "The card's security code was wrong.",
+                "points": 40,
+            },
+        ],
+    )
+    html = staff_client.get(detail_url(order)).content.decode()
+    panel = html[
+        html.index('id="order-risk"') : html.index("</section>", html.index('id="order-risk"'))
+    ]
+    assert '<span class="risk risk-high">High risk</span>' in panel
+    assert "70 points" in panel
+    for text in [
+        "Billing and shipping countries differ",
+        "Billing US, shipping NG.",
+        "+30",
+        "Security code (CVV) failed",
+        "The card&#x27;s security code was wrong.",
+        "+40",
+        "203.0.113.9",
+    ]:
+        assert text in panel, text
+    assert "No risk signals" not in panel
+
+
+def test_fraud_panel_of_a_low_risk_order_without_signals(staff_client):
+    order = order_with_lines(lines=1, risk_level="low", risk_signals=[])
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert '<span class="risk risk-low">Low risk</span>' in html
+    assert "No risk signals." in html
+
+
+def test_fraud_panel_of_an_order_never_assessed(staff_client):
+    order = order_with_lines(lines=1)
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert "Not assessed." in html
+    assert 'class="risk risk-' not in html
+
+
+def test_list_tags_medium_and_high_risk_orders(staff_client):
+    high = placed(1, risk_level="high")
+    placed(2, risk_level="low")
+    html = staff_client.get(LIST).content.decode()
+    assert html.count("risk-small") == 1
+    row = html[html.index(f'id="order-{high.number}"') :]
+    assert ">High risk</span>" in row[: row.index("</tr>")]
+
+
+# ---- Delete ------------------------------------------------------------------------------
+
+
+def delete_url(order) -> str:
+    return reverse("orders:delete", kwargs={"number": order.number})
+
+
+def test_a_never_paid_order_can_be_deleted_from_its_page(staff_client):
+    order = order_with_lines(lines=2)
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert f'action="{delete_url(order)}"' in html
+    assert f"Delete order #{order.number} and its timeline for good?" in html
+
+    response = staff_client.post(delete_url(order))
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+    assert not Order.objects.filter(pk=order.pk).exists()
+    assert f"Order #{order.number} was deleted." in messages_of(staff_client.get(LIST))
+
+
+@pytest.mark.parametrize(
+    "state",
+    ["paid", "paid_once", "sent"],
+)
+def test_delete_is_not_offered_and_refused_where_the_order_counts(staff_client, state):
+    order = order_with_lines(lines=1)
+    if state == "paid":
+        order_transition(
+            order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+        )
+    elif state == "paid_once":
+        order_transition(
+            order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+        )
+        order_transition(order_id=order.pk, to=OrderStatus.CANCELLED, actor=Actor.system())
+    else:
+        order.lines.update(quantity_fulfilled=1)
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert delete_url(order) not in html
+
+    response = staff_client.post(delete_url(order), follow=True)
+    assert response.redirect_chain[-1][0] == detail_url(order)
+    assert Order.objects.filter(pk=order.pk).exists()
+    (message,) = messages_of(response)
+    assert message.startswith(f"Order #{order.number} was not deleted:")
+    assert "cancel it instead" in message or "Only pending or cancelled" in message
+
+
+def test_a_cancelled_never_paid_order_can_be_deleted(staff_client):
+    order = order_with_lines(lines=1, status=OrderStatus.CANCELLED)
+    assert delete_url(order) in staff_client.get(detail_url(order)).content.decode()
+    staff_client.post(delete_url(order))
+    assert not Order.objects.filter(pk=order.pk).exists()
+
+
+def test_cancelling_a_paid_order_says_what_it_undid(staff_client, media):
+    order = OrderFactory()
+    OrderLineFactory(order=order, variant=digital_variant("Atlas", codes=1))
+    order_transition(
+        order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+    )
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert "This cannot be undone. Stock and units sold are restored" in html
+    response = staff_client.post(status_url(order), {"to": "cancelled"}, follow=True)
+    (message,) = messages_of(response)
+    assert message.startswith(
+        f"Order #{order.number} is now Cancelled. Stock and sales restored, 1 serial code "
+        "returned to the pool and 1 download link revoked. Payment reversed."
+    )
 
 
 # ---- API keys ----------------------------------------------------------------------------

@@ -479,3 +479,14 @@ def test_stripe_rollback_refund_through_the_local_server(
     assert refund["payment_intent"] == payment.transaction_id and refund["amount"] == 2000
     [request] = fake_stripe.posts("/v1/refunds")
     assert request["headers"]["Idempotency-Key"] == f"refund-{payment.pk}"
+
+
+@pytest.mark.django_db
+def test_a_free_order_captured_at_checkout_is_paid_without_a_payment_row():
+    order = order_with_lines(lines=0)
+    order_transition(
+        order_id=order.pk, to=OrderStatus.PAID, actor=Actor.system(), payment_recorded=True
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert not Payment.objects.filter(order=order).exists()

@@ -1,0 +1,197 @@
+"""Every read of invoices for the back office: the one place that shapes their queries.
+
+The list pages by keyset on (issued_at, id), newest first, and never counts the table.
+"""
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from customers import selectors as customers_selectors
+from customers.models import Profile
+from orders.models import Order
+
+from .dates import end_of_day, start_of_day
+from .forms import InvoiceFilterForm
+from .models import Invoice, PaymentRecord
+
+PER_PAGE = 50
+PROFILE_RESULTS = 20
+# "INV-000123", "CN-124", "#123" or "123": the invoice's number.
+INVOICE_NUMBER = re.compile(r"^(?:(?:INV|CN)\s*-?\s*|#)?0*(\d{1,18})$", re.IGNORECASE)
+
+
+def invoice_number_in(text: str) -> int | None:
+    match = INVOICE_NUMBER.match((text or "").strip())
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class InvoicePage:
+    invoices: list[Invoice]
+    form: InvoiceFilterForm
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    active: dict = field(default_factory=dict)
+
+
+def _cursor_encode(invoice: Invoice) -> str:
+    raw = json.dumps([invoice.issued_at.isoformat(), invoice.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        issued, pk = json.loads(raw)
+        issued_at = parse_datetime(issued)
+        if issued_at is None or not isinstance(pk, int) or timezone.is_naive(issued_at):
+            return None
+        return issued_at, pk
+    except (binascii.Error, ValueError, TypeError):
+        return None
+
+
+def _filtered(active: Mapping) -> QuerySet[Invoice]:
+    queryset = Invoice.objects.select_related("profile", "order").only(
+        "number",
+        "kind",
+        "status",
+        "issued_at",
+        "posted_at",
+        "currency",
+        "total",
+        "customer_name",
+        "customer_email",
+        "order__number",
+        "profile__first_name",
+        "profile__last_name",
+        "profile__email",
+        "profile__member_ref",
+    )
+    if active.get("status"):
+        queryset = queryset.filter(status=active["status"])
+    if active.get("kind"):
+        queryset = queryset.filter(kind=active["kind"])
+    if active.get("date_from"):
+        queryset = queryset.filter(issued_at__gte=start_of_day(active["date_from"]))
+    if active.get("date_to"):
+        queryset = queryset.filter(issued_at__lt=end_of_day(active["date_to"]))
+    q = (active.get("q") or "").strip()
+    if q:
+        number = invoice_number_in(q)
+        if number is not None:
+            queryset = queryset.filter(number=number)
+        elif "@" in q:
+            queryset = queryset.filter(customer_email__iexact=q)
+        else:
+            queryset = queryset.filter(customer_name__istartswith=q)
+    return queryset
+
+
+def invoice_list(*, user, filters: Mapping) -> InvoicePage:
+    """A page of invoices and credit notes, newest first: filtered by status, kind, issue
+    date (from, to: days in the store's timezone) and number or customer; paged by the
+    `after`/`before` cursors. One query, whatever the page or the table's size."""
+    form = InvoiceFilterForm(filters)
+    form.is_valid()
+    active = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if value}
+    queryset = _filtered(active)
+    after = _cursor_decode(filters.get("after", "")) if filters.get("after") else None
+    before = _cursor_decode(filters.get("before", "")) if filters.get("before") else None
+
+    if before is not None:
+        issued_at, pk = before
+        rows = list(
+            queryset.filter(
+                Q(issued_at__gt=issued_at) | Q(issued_at=issued_at, id__gt=pk),
+                issued_at__gte=issued_at,
+            ).order_by("issued_at", "id")[: PER_PAGE + 1]
+        )
+        more = len(rows) > PER_PAGE
+        rows = rows[:PER_PAGE][::-1]
+        page = InvoicePage(rows, form, active=active)
+        if rows:
+            page.next_cursor = _cursor_encode(rows[-1])
+            page.previous_cursor = _cursor_encode(rows[0]) if more else None
+        return page
+
+    if after is not None:
+        issued_at, pk = after
+        queryset = queryset.filter(
+            Q(issued_at__lt=issued_at) | Q(issued_at=issued_at, id__lt=pk),
+            issued_at__lte=issued_at,
+        )
+    rows = list(queryset.order_by("-issued_at", "-id")[: PER_PAGE + 1])
+    more = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
+    page = InvoicePage(rows, form, active=active)
+    if rows:
+        page.next_cursor = _cursor_encode(rows[-1]) if more else None
+        page.previous_cursor = _cursor_encode(rows[0]) if after is not None else None
+    return page
+
+
+def invoice_detail(*, user, number: int) -> Invoice:
+    """An invoice with everything its page (and PDF) shows: profile, order, lines, payment
+    records, the invoice it credits and the credit notes against it. Four queries."""
+    queryset = Invoice.objects.select_related(
+        "profile", "order", "posted_by", "credits"
+    ).prefetch_related(
+        "lines",
+        Prefetch(
+            "payment_records",
+            queryset=PaymentRecord.objects.select_related("profile", "reversal_credit_note"),
+        ),
+        Prefetch("credit_notes", queryset=Invoice.objects.order_by("issued_at", "id")),
+    )
+    try:
+        return queryset.get(number=number)
+    except Invoice.DoesNotExist as exc:
+        raise Http404(f"No invoice {number}.") from exc
+
+
+def invoice_id_by_number(*, user, number: int) -> int | None:
+    return Invoice.objects.filter(number=number).values_list("id", flat=True).first()
+
+
+def profile_search(*, user, q: str, exclude_id: int | None = None) -> list[Profile]:
+    """Profiles an invoice can move to: the customers app's search."""
+    return customers_selectors.profile_search(q=q, exclude_id=exclude_id, limit=PROFILE_RESULTS)
+
+
+def order_invoices_panel(request: HttpRequest, order: Order) -> dict | None:
+    """The order page's "Invoices" panel: the order's invoices and credit notes. No query for
+    an order that was never paid (it has none); one otherwise."""
+    if order.first_paid_at is None:
+        return None
+    invoices = list(
+        Invoice.objects.filter(order=order)
+        .select_related("profile")
+        .order_by("issued_at", "id")
+        .only(
+            "number",
+            "kind",
+            "status",
+            "issued_at",
+            "currency",
+            "total",
+            "credits_id",
+            "profile__first_name",
+            "profile__last_name",
+            "profile__email",
+            "profile__member_ref",
+        )
+    )
+    if not invoices:
+        return None
+    return {"invoices": invoices}
