@@ -58,6 +58,8 @@ ADMIN_PERMISSIONS = [
     "catalog.change_productvendor",
     "catalog.view_productvendor",
     "catalog.view_stockmovement",
+    "catalog.view_catalogsettings",
+    "catalog.change_catalogsettings",
     "catalog.add_serialcode",
     "catalog.view_serialcode",
     "catalog.add_digitalfile",

@@ -2,7 +2,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from .models import DigitalFile, Product, ProductVendor, SerialCode, StockMovement, Variant, Vendor
+from .models import (
+    CatalogSettings,
+    DigitalFile,
+    Product,
+    ProductVendor,
+    SerialCode,
+    StockMovement,
+    Variant,
+    Vendor,
+)
 from .services import CatalogError, stock_adjust
 
 
@@ -60,10 +69,10 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
     form = VariantForm
-    list_display = ["sku", "product", "price", "cost_price", "stock", "units_sold"]
+    list_display = ["sku", "product", "price", "cost_price", "stock", "backordered", "units_sold"]
     list_select_related = ["product"]
     search_fields = ["sku", "product__name"]
-    readonly_fields = ["stock", "units_sold"]
+    readonly_fields = ["stock", "backordered", "units_sold"]
     autocomplete_fields = ["product"]
 
     @transaction.atomic
@@ -123,3 +132,12 @@ class SerialCodeAdmin(admin.ModelAdmin):
 class DigitalFileAdmin(admin.ModelAdmin):
     list_display = ["title", "variant", "created_at"]
     autocomplete_fields = ["variant"]
+
+
+@admin.register(CatalogSettings)
+class CatalogSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not CatalogSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

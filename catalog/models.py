@@ -52,6 +52,9 @@ class Variant(models.Model):
     stock = models.IntegerField(default=0)
     units_sold = models.IntegerField(default=0)
     track_stock = models.BooleanField(default=True)
+    # Units sold while out of stock (the store allows backorders): they ship when stock arrives,
+    # and received stock fills them first.
+    backordered = models.IntegerField(default=0, db_default=0)
     hands_out_serial_codes = models.BooleanField(
         default=False,
         db_default=False,
@@ -64,6 +67,9 @@ class Variant(models.Model):
             models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
             models.CheckConstraint(
                 condition=Q(units_sold__gte=0), name="variant_units_sold_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(backordered__gte=0), name="variant_backordered_not_negative"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
             models.CheckConstraint(
@@ -92,6 +98,7 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", "Manual adjustment"
         SALE = "sale", "Sold (order paid)"
         SALE_REVERSAL = "sale_reversal", "Sale reversed (rollback or cancel)"
+        BACKORDER_FILLED = "backorder_filled", "Backorders filled from arriving stock"
         INITIAL = "initial", "Opening stock"
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="movements")
@@ -172,3 +179,26 @@ class ProductVendor(models.Model):
 
     def __str__(self):
         return f"{self.product} from {self.vendor}"
+
+
+class CatalogSettings(models.Model):
+    """The store's catalog settings, one row (pk=1)."""
+
+    allow_backorders = models.BooleanField(
+        default=False,
+        help_text=(
+            "Sell items that are out of stock: the shortfall is recorded as backordered and "
+            "filled first when stock arrives. Off: an order short of stock cannot be paid."
+        ),
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "catalog settings"
+
+    def __str__(self):
+        return "Catalog settings"
+
+    @classmethod
+    def load(cls) -> "CatalogSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

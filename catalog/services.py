@@ -36,6 +36,9 @@ class OutOfStock(CatalogError):
 class StockLine:
     variant_id: int
     quantity: int
+    # Of `quantity`, how many were sold on backorder (not taken from stock): only known once
+    # the sale is booked, and needed to reverse it exactly.
+    backordered: int = 0
 
 
 @transaction.atomic
@@ -43,17 +46,109 @@ def stock_adjust(*, variant_id: int, delta: int, reason: str, reference: str = "
     """Change one variant's stock by `delta` and record it in the ledger.
 
     Guarantees: stock never goes below zero (a refused decrement raises OutOfStock and changes
-    nothing); the ledger row and the counter change commit together.
+    nothing); units that arrive fill backorders first (the ledger shows both movements); the
+    ledger rows and the counters commit together.
     """
     if delta == 0:
         raise CatalogError("A stock adjustment must change the stock.")
-    rows = Variant.objects.filter(pk=variant_id)
     if delta < 0:
-        rows = rows.filter(stock__gte=-delta)
-    updated = rows.update(stock=F("stock") + delta)
-    if updated == 0:
-        variant = Variant.objects.get(pk=variant_id)
-        raise OutOfStock(variant=variant, requested=-delta)
+        updated = Variant.objects.filter(pk=variant_id, stock__gte=-delta).update(
+            stock=F("stock") + delta
+        )
+        if updated == 0:
+            raise OutOfStock(variant=Variant.objects.get(pk=variant_id), requested=-delta)
+        return _ledger(variant_id, delta, reason, reference, actor)
+    variant = Variant.objects.select_for_update().get(pk=variant_id)
+    fill = min(variant.backordered, delta)
+    Variant.objects.filter(pk=variant_id).update(
+        stock=F("stock") + delta - fill, backordered=F("backordered") - fill
+    )
+    StockMovement.objects.create(
+        variant_id=variant_id,
+        delta=delta,
+        reason=reason,
+        reference=reference,
+        stock_after=variant.stock + delta,
+        actor=actor,
+    )
+    if fill:
+        return _ledger(variant_id, -fill, StockMovement.Reason.BACKORDER_FILLED, reference, actor)
+    return variant.stock + delta
+
+
+def _merged(lines: Iterable[StockLine]) -> list[StockLine]:
+    totals: dict[int, tuple[int, int]] = {}
+    for line in lines:
+        quantity, backordered = totals.get(line.variant_id, (0, 0))
+        totals[line.variant_id] = (quantity + line.quantity, backordered + line.backordered)
+    # Lock rows in primary-key order so concurrent orders never deadlock (Saleor's rule).
+    return [StockLine(v, q, b) for v, (q, b) in sorted(totals.items()) if q]
+
+
+@transaction.atomic
+def stock_commit(
+    *, lines: Iterable[StockLine], reference: str, actor=None, allow_backorders: bool = False
+) -> dict[int, int]:
+    """A sale: decrease stock and increase units sold for every line, all or nothing.
+
+    Variants that do not track stock only count the sale. Short of stock, either raise
+    OutOfStock naming the first variant short (nothing changed), or, with `allow_backorders`,
+    take what is on hand and count the rest as backordered. Returns {variant_id: backordered}
+    for the variants that went on backorder.
+    """
+    backordered: dict[int, int] = {}
+    for line in _merged(lines):
+        untracked = Variant.objects.filter(pk=line.variant_id, track_stock=False).update(
+            units_sold=F("units_sold") + line.quantity
+        )
+        if untracked:
+            continue
+        updated = Variant.objects.filter(pk=line.variant_id, stock__gte=line.quantity).update(
+            stock=F("stock") - line.quantity, units_sold=F("units_sold") + line.quantity
+        )
+        if updated:
+            _ledger(line.variant_id, -line.quantity, StockMovement.Reason.SALE, reference, actor)
+            continue
+        variant = Variant.objects.select_for_update().get(pk=line.variant_id)
+        if not allow_backorders:
+            raise OutOfStock(variant=variant, requested=line.quantity)
+        take = min(variant.stock, line.quantity)
+        short = line.quantity - take
+        Variant.objects.filter(pk=variant.pk).update(
+            stock=F("stock") - take,
+            units_sold=F("units_sold") + line.quantity,
+            backordered=F("backordered") + short,
+        )
+        if take:
+            _ledger(variant.pk, -take, StockMovement.Reason.SALE, reference, actor)
+        backordered[variant.pk] = short
+    return backordered
+
+
+@transaction.atomic
+def stock_release(*, lines: Iterable[StockLine], reference: str, actor=None) -> None:
+    """The exact reverse of stock_commit for the same lines (rollback, cancel): units sold go
+    down, the backordered part comes off the backorders (as far as they were not filled
+    since: those units are on the shelf now) and the rest goes back into stock."""
+    for line in _merged(lines):
+        variant = Variant.objects.select_for_update().get(pk=line.variant_id)
+        if variant.units_sold < line.quantity:
+            raise CatalogError(f"Cannot reverse a sale of {variant.sku}: it was not sold.")
+        if not variant.track_stock:
+            Variant.objects.filter(pk=variant.pk).update(units_sold=F("units_sold") - line.quantity)
+            continue
+        unfill = min(line.backordered, variant.backordered)
+        back = line.quantity - unfill
+        Variant.objects.filter(pk=variant.pk).update(
+            stock=F("stock") + back,
+            units_sold=F("units_sold") - line.quantity,
+            backordered=F("backordered") - unfill,
+        )
+        if back:
+            _ledger(variant.pk, back, StockMovement.Reason.SALE_REVERSAL, reference, actor)
+
+
+def _ledger(variant_id: int, delta: int, reason: str, reference: str, actor) -> int:
     stock_after = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
     StockMovement.objects.create(
         variant_id=variant_id,
@@ -64,68 +159,6 @@ def stock_adjust(*, variant_id: int, delta: int, reason: str, reference: str = "
         actor=actor,
     )
     return stock_after
-
-
-def _merged(lines: Iterable[StockLine]) -> list[StockLine]:
-    totals: dict[int, int] = {}
-    for line in lines:
-        totals[line.variant_id] = totals.get(line.variant_id, 0) + line.quantity
-    # Lock rows in primary-key order so concurrent orders never deadlock (Saleor's rule).
-    return [StockLine(variant_id=v, quantity=q) for v, q in sorted(totals.items()) if q]
-
-
-@transaction.atomic
-def stock_commit(*, lines: Iterable[StockLine], reference: str, actor=None) -> None:
-    """A sale: decrease stock and increase units sold for every line, all or nothing.
-
-    Variants that do not track stock only count the sale. Raises OutOfStock naming the first
-    variant short of stock; nothing is changed then.
-    """
-    for line in _merged(lines):
-        untracked = Variant.objects.filter(pk=line.variant_id, track_stock=False).update(
-            units_sold=F("units_sold") + line.quantity
-        )
-        if untracked:
-            continue
-        updated = Variant.objects.filter(pk=line.variant_id, stock__gte=line.quantity).update(
-            stock=F("stock") - line.quantity, units_sold=F("units_sold") + line.quantity
-        )
-        if updated == 0:
-            raise OutOfStock(
-                variant=Variant.objects.get(pk=line.variant_id), requested=line.quantity
-            )
-        _ledger(line.variant_id, -line.quantity, StockMovement.Reason.SALE, reference, actor)
-
-
-@transaction.atomic
-def stock_release(*, lines: Iterable[StockLine], reference: str, actor=None) -> None:
-    """The exact reverse of stock_commit for the same lines (rollback, cancel)."""
-    for line in _merged(lines):
-        untracked = Variant.objects.filter(pk=line.variant_id, track_stock=False).update(
-            units_sold=F("units_sold") - line.quantity
-        )
-        if untracked:
-            continue
-        updated = Variant.objects.filter(pk=line.variant_id, units_sold__gte=line.quantity).update(
-            stock=F("stock") + line.quantity, units_sold=F("units_sold") - line.quantity
-        )
-        if updated == 0:
-            raise CatalogError(f"Cannot reverse a sale of variant {line.variant_id}: not sold.")
-        _ledger(
-            line.variant_id, line.quantity, StockMovement.Reason.SALE_REVERSAL, reference, actor
-        )
-
-
-def _ledger(variant_id: int, delta: int, reason: str, reference: str, actor) -> None:
-    stock_after = Variant.objects.values_list("stock", flat=True).get(pk=variant_id)
-    StockMovement.objects.create(
-        variant_id=variant_id,
-        delta=delta,
-        reason=reason,
-        reference=reference,
-        stock_after=stock_after,
-        actor=actor,
-    )
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Variant
+from catalog.models import CatalogSettings, Variant
 from catalog.services import OutOfStock
 from customers.services import member_profile_upsert
 
@@ -279,7 +279,7 @@ def intake_validate(*, payload: OrderIn, channel: str) -> OrderDraft:
         )
 
     captured = payload.payment.status == "captured"
-    if captured:
+    if captured and not CatalogSettings.load().allow_backorders:
         _check_stock(payload, variants, errors)
 
     if errors.items:
@@ -312,8 +312,8 @@ def intake_validate(*, payload: OrderIn, channel: str) -> OrderDraft:
 
 
 def _check_stock(payload: OrderIn, variants: dict[str, Variant], errors: _Errors) -> None:
-    """A captured payment books the sale now, so the stock must be there (as read now; the
-    booking itself re-checks under lock)."""
+    """A captured payment books the sale now, so unless the store takes backorders the stock
+    must be there (as read now; the booking itself re-checks under lock)."""
     wanted: dict[str, int] = {}
     for line in payload.lines:
         if line.sku in variants and line.quantity > 0:

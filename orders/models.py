@@ -212,6 +212,8 @@ class OrderLine(models.Model):
         max_length=20, choices=Fulfilment.choices, default=Fulfilment.UNFULFILLED
     )
     quantity_fulfilled = models.PositiveIntegerField(default=0)
+    # How many of `quantity` were sold on backorder when the order was paid (0 otherwise).
+    quantity_backordered = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["id"]

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.models import CatalogSettings
 from catalog.services import (
     CatalogError,
     StockLine,
@@ -31,12 +32,25 @@ class TransitionRefused(OrderError):
     pass
 
 
-def _stock_lines(order: Order) -> list[StockLine]:
+def _stock_lines(lines) -> list[StockLine]:
     return [
-        StockLine(variant_id=line.variant_id, quantity=line.quantity)
-        for line in order.lines.all()
+        StockLine(line.variant_id, line.quantity, line.quantity_backordered)
+        for line in lines
         if line.variant_id
     ]
+
+
+def _record_backorders(lines: list[OrderLine], backordered: dict[int, int]) -> int:
+    """Spread each variant's backordered units over the order's lines of that variant."""
+    changed = []
+    for line in lines:
+        short = min(backordered.get(line.variant_id, 0), line.quantity)
+        if short:
+            line.quantity_backordered = short
+            backordered[line.variant_id] -= short
+            changed.append(line)
+    OrderLine.objects.bulk_update(changed, ["quantity_backordered"])
+    return sum(line.quantity_backordered for line in changed)
 
 
 def _lines_with_variants(order: Order) -> list[OrderLine]:
@@ -50,7 +64,12 @@ def _book_sale(order: Order, actor: Actor) -> None:
         return
     lines = _lines_with_variants(order)
     try:
-        stock_commit(lines=_stock_lines(order), reference=order.reference, actor=actor.user)
+        backordered = stock_commit(
+            lines=_stock_lines(lines),
+            reference=order.reference,
+            actor=actor.user,
+            allow_backorders=CatalogSettings.load().allow_backorders,
+        )
         for line in lines:
             if line.variant and line.variant.hands_out_serial_codes:
                 serial_codes_allocate(
@@ -66,6 +85,7 @@ def _book_sale(order: Order, actor: Actor) -> None:
         for f in line.variant.digital_files.all()
     ]
     DownloadLink.objects.bulk_create(links)
+    on_backorder = _record_backorders(lines, backordered)
     now = timezone.now()
     order.stock_committed = True
     order.paid_at = now
@@ -79,6 +99,7 @@ def _book_sale(order: Order, actor: Actor) -> None:
             else []
         ),
         *([f"{len(links)} download link{'s' * (len(links) != 1)} created"] if links else []),
+        *([f"{on_backorder} unit{'s' * (on_backorder != 1)} on backorder"] if on_backorder else []),
     ]
     order_event_add(order=order, kind=OrderEvent.Kind.STOCK, message=_sentence(handed), actor=actor)
 
@@ -88,7 +109,9 @@ def _reverse_sale(order: Order, actor: Actor) -> None:
     pools, download links revoked."""
     if not order.stock_committed:
         return
-    stock_release(lines=_stock_lines(order), reference=order.reference, actor=actor.user)
+    lines = list(order.lines.all())
+    stock_release(lines=_stock_lines(lines), reference=order.reference, actor=actor.user)
+    OrderLine.objects.filter(order=order, quantity_backordered__gt=0).update(quantity_backordered=0)
     codes = serial_codes_release(reference=order.reference)
     revoked = DownloadLink.objects.filter(line__order=order, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

@@ -4,7 +4,14 @@ import pytest
 from django.db import IntegrityError, connection
 
 from catalog.models import StockMovement, Variant
-from catalog.services import CatalogError, OutOfStock, StockLine, stock_adjust, stock_commit
+from catalog.services import (
+    CatalogError,
+    OutOfStock,
+    StockLine,
+    stock_adjust,
+    stock_commit,
+    stock_release,
+)
 from tests.factories import VariantFactory
 
 
@@ -102,3 +109,34 @@ def test_stock_never_goes_below_zero_under_concurrent_decrements():
     assert outcomes.count("refused") == 6
     assert (variant.stock, variant.units_sold) == (0, 10)
     assert StockMovement.objects.filter(variant=variant).count() == 10
+
+
+@pytest.mark.django_db
+def test_short_stock_goes_on_backorder_when_the_store_allows_it():
+    variant = VariantFactory(stock=2, units_sold=0)
+    backordered = stock_commit(
+        lines=[StockLine(variant.pk, 5)], reference="order:1", allow_backorders=True
+    )
+    assert backordered == {variant.pk: 3}
+    variant.refresh_from_db()
+    assert (variant.stock, variant.backordered, variant.units_sold) == (0, 3, 5)
+    assert list(variant.movements.values_list("delta", "reason")) == [(-2, "sale")]
+
+
+@pytest.mark.django_db
+def test_arriving_stock_fills_backorders_first():
+    variant = VariantFactory(stock=0, backordered=3)
+    stock_adjust(variant_id=variant.pk, delta=5, reason=StockMovement.Reason.RECEIPT)
+    variant.refresh_from_db()
+    assert (variant.stock, variant.backordered) == (2, 0)
+    rows = list(variant.movements.order_by("id").values_list("delta", "reason", "stock_after"))
+    assert rows == [(5, "receipt", 5), (-3, "backorder_filled", 2)]
+
+
+@pytest.mark.django_db
+def test_releasing_a_backordered_sale_restores_stock_and_backorders_exactly():
+    variant = VariantFactory(stock=2, units_sold=1)
+    booked = stock_commit(lines=[StockLine(variant.pk, 5)], reference="o", allow_backorders=True)
+    stock_release(lines=[StockLine(variant.pk, 5, booked[variant.pk])], reference="o")
+    variant.refresh_from_db()
+    assert (variant.stock, variant.backordered, variant.units_sold) == (2, 0, 1)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalog.models import StockMovement, Variant
+from catalog.models import CatalogSettings, StockMovement, Variant
 from customers.models import Profile
 from orders import intake
 from orders.models import Channel, IntakeRequest, Order, OrderEvent, OrderLine, OrderStatus
@@ -371,6 +371,21 @@ def test_captured_payment_with_too_little_stock_is_refused_and_changes_nothing(
     assert counts() == before
     tee.refresh_from_db()
     assert (tee.stock, tee.units_sold) == (1, 0)
+
+
+def test_captured_payment_short_of_stock_goes_on_backorder_when_the_store_allows_it(
+    client, online_key, tee
+):
+    _, raw = online_key
+    CatalogSettings.objects.update_or_create(pk=1, defaults={"allow_backorders": True})
+    Variant.objects.filter(pk=tee.pk).update(stock=1)
+
+    response = post(client, raw, order_body(payment={"status": "captured"}), key="backorder")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "paid"
+    tee.refresh_from_db()
+    assert (tee.stock, tee.backordered, tee.units_sold) == (0, 1, 2)
 
 
 def test_stock_gone_between_the_check_and_the_booking_is_refused_on_the_line(

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import DigitalFile, SerialCode
+from catalog.models import CatalogSettings, DigitalFile, SerialCode
 from orders.actors import Actor
 from orders.models import DownloadLink, OrderEvent, OrderStatus
 from orders.services import OrderError, TransitionRefused, order_delete, order_transition
@@ -172,3 +172,35 @@ def test_an_order_with_sent_items_cannot_be_deleted():
 
 def test_download_url_is_reversible():
     assert reverse("orders:download", kwargs={"signed_token": "abc:def:ghi"})
+
+
+def test_with_backorders_allowed_a_short_order_is_paid_and_rollback_is_exact():
+    CatalogSettings.objects.update_or_create(pk=1, defaults={"allow_backorders": True})
+    tee = VariantFactory(stock=1, units_sold=4)
+    order = order_with_lines(lines=0)
+    line = OrderLineFactory(order=order, variant=tee, quantity=3)
+
+    pay(order)
+
+    tee.refresh_from_db()
+    line.refresh_from_db()
+    assert (tee.stock, tee.backordered, tee.units_sold) == (0, 2, 7)
+    assert line.quantity_backordered == 2
+    assert "2 units on backorder" in order.events.filter(kind=OrderEvent.Kind.STOCK).get().message
+
+    order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=ACTOR)
+
+    tee.refresh_from_db()
+    line.refresh_from_db()
+    assert (tee.stock, tee.backordered, tee.units_sold) == (1, 0, 4)
+    assert line.quantity_backordered == 0
+
+
+def test_without_backorders_a_short_order_is_refused_with_a_clear_message():
+    tee = VariantFactory(stock=1, sku="TEE-M")
+    order = order_with_lines(lines=0)
+    OrderLineFactory(order=order, variant=tee, quantity=3)
+    with pytest.raises(
+        TransitionRefused, match="Not enough stock for TEE-M: 3 requested, 1 on hand"
+    ):
+        pay(order)
