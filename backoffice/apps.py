@@ -13,4 +13,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = "Backoffice"
 
     def ready(self):
+        from .auth import connect_invalidation
+
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="backoffice_ensure_roles")
+        connect_invalidation()

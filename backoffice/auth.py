@@ -25,19 +25,20 @@ def _version() -> int:
     return version
 
 
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, None)
+
+
 def permissions_changed(update_fields=None, **kwargs) -> None:
-    """Forget every cached permission set (after the change commits, so no request can cache
-    the old set in between). A login's last_login update changes no permission."""
+    """Forget every cached permission set: now, and again once the change commits (a request
+    in between could have cached the old set). A login's last_login update changes nothing."""
     if update_fields and set(update_fields) <= {"last_login"}:
         return
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.set(VERSION_KEY, 2, None)
-
-    transaction.on_commit(bump)
+    _bump()
+    transaction.on_commit(_bump)
 
 
 class CachedPermissionsBackend(ModelBackend):

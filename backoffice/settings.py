@@ -132,6 +132,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = os.environ.get("STORE_TIMEZONE", "UTC")
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Cache ----------------------------------------------------------------------------------
+# Redis when configured (shared by every process: sessions and permission sets stay coherent),
+# else this process's memory (the embedded default runs one process).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL:
@@ -148,6 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["backoffice.auth.CachedPermissionsBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
