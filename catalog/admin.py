@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
+from backoffice.admin_tools import ReadOnlyAdmin
+
 from .models import (
     CatalogSettings,
     DigitalFile,
@@ -103,20 +105,11 @@ class VendorAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "variant", "delta", "stock_after", "reason", "reference", "actor"]
     list_filter = ["reason"]
     list_select_related = ["variant__product", "actor"]
     search_fields = ["variant__sku", "reference"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SerialCode)

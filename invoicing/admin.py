@@ -1,17 +1,8 @@
 from django.contrib import admin
 
+from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import Invoice, InvoiceLine, PaymentRecord
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class InvoiceLineInline(ReadOnlyInline):
@@ -28,7 +19,7 @@ class PaymentRecordInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     """For inspection only: invoices move and post through the invoice pages, where the
     rules (and the audit in the order's timeline) apply."""
 
@@ -39,12 +30,3 @@ class InvoiceAdmin(admin.ModelAdmin):
     show_full_result_count = False
     raw_id_fields = ["order", "profile", "credits", "posted_by"]
     inlines = [InvoiceLineInline, PaymentRecordInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

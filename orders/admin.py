@@ -1,17 +1,8 @@
 from django.contrib import admin
 
+from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import Order, OrderEvent, OrderLine
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -27,7 +18,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     """For inspection only: orders change through the order desk, where the status machine
     and its effects apply."""
 
@@ -36,12 +27,3 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["=number", "customer_email"]
     show_full_result_count = False
     inlines = [OrderLineInline, OrderEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from backoffice.admin_tools import ReadOnlyAdmin
+
 from .models import Gateway, GatewayNotification, Payment, PaymentAttempt
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For inspection only: payments change through the order page and its services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Gateway)

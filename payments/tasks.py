@@ -2,29 +2,25 @@
 
 from celery import shared_task
 
+# Exponential backoff (5 s doubling, capped at 10 minutes, jittered), eight tries.
+RETRYING = {
+    "bind": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
-@shared_task(
-    bind=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+
+@shared_task(**RETRYING)
 def payment_refund(self, payment_id: int) -> str:
     from .refunds import payment_refund_request
 
     return payment_refund_request(payment_id=payment_id)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(**RETRYING)
 def payment_update_request_send(self, order_id: int) -> str:
     from .emails import payment_update_request_send as send
 
