@@ -34,6 +34,8 @@ STAFF_PERMISSIONS = [
     "invoicing.view_invoice",
     "invoicing.change_invoice",
     "invoicing.view_paymentrecord",
+    "shipping.view_carrier",
+    "shipping.view_shippingmethod",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,
@@ -44,6 +46,8 @@ ADMIN_PERMISSIONS = [
     "payments.add_gateway",
     "payments.change_gateway",
     "payments.view_gatewaynotification",
+    "payments.view_paymentsettings",
+    "payments.change_paymentsettings",
     "orders.add_apikey",
     "orders.change_apikey",
     "customers.view_customersettings",
@@ -64,6 +68,10 @@ ADMIN_PERMISSIONS = [
     "catalog.view_serialcode",
     "catalog.add_digitalfile",
     "catalog.view_digitalfile",
+    "shipping.add_carrier",
+    "shipping.change_carrier",
+    "shipping.add_shippingmethod",
+    "shipping.change_shippingmethod",
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from backoffice.admin_tools import ReadOnlyAdmin
 
-from .models import Gateway, GatewayNotification, Payment, PaymentAttempt
+from .models import Gateway, GatewayNotification, Payment, PaymentAttempt, PaymentSettings
 
 
 @admin.register(Gateway)
@@ -48,3 +48,12 @@ class GatewayNotificationAdmin(ReadOnlyAdmin):
     search_fields = ["event_id", "=order__number"]
     list_select_related = ["order", "gateway"]
     show_full_result_count = False
+
+
+@admin.register(PaymentSettings)
+class PaymentSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not PaymentSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

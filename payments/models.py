@@ -174,3 +174,26 @@ class GatewayNotification(models.Model):
 
     def __str__(self):
         return f"{self.gateway_id}:{self.event_id}"
+
+
+class PaymentSettings(models.Model):
+    """The store's payment settings, one row (pk=1)."""
+
+    auto_charge = models.BooleanField(
+        default=False,
+        help_text=(
+            "Charge new orders through the active gateway as soon as they arrive, without "
+            "staff. High-risk orders are held for review instead."
+        ),
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "payment settings"
+
+    def __str__(self):
+        return "Payment settings"
+
+    @classmethod
+    def load(cls) -> "PaymentSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
