@@ -1,4 +1,4 @@
-"""Tracking-number checks and shipping prices. Shipments come later, in this module."""
+"""Tracking-number checks and shipping prices."""
 
 from decimal import ROUND_HALF_UP, Decimal
 

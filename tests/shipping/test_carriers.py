@@ -87,7 +87,7 @@ def check_digit(prefix: str, should: str, got: str) -> str:
 INVALID = {
     "ups": [
         ("1Z999AA10123456785", check_digit(UPS_PREFIX, "4", "5")),  # last digit changed
-        ("1Z999AA10123456748", check_digit(UPS_PREFIX, "1", "8")),  # two digits swapped
+        ("1Z999AA10123546784", check_digit(UPS_PREFIX, "5", "4")),  # two digits swapped
         ("1Z999AA1012345678A", check_digit(UPS_PREFIX, "4", "A")),
         ("1Z1111111111111111", check_digit(UPS_PREFIX, "8", "1")),  # TND invalid
         ("1Z12345E0205271688", check_digit(UPS_PREFIX, "6", "8")),  # UPS CIE placeholder
@@ -103,7 +103,7 @@ INVALID = {
         ("03071790000523483742", check_digit(USPS_PREFIX, "1 or 3", "2")),  # TND invalid
         ("71969010756003077386", check_digit(USPS_PREFIX, "3 or 5", "6")),
         ("9400111201080805483017", check_digit(USPS_PREFIX, "6", "7")),
-        ("9400111201080805438016", check_digit(USPS_PREFIX, "5", "6")),  # two digits swapped
+        ("9400111201080805843016", check_digit(USPS_PREFIX, "8", "6")),  # two digits swapped
         ("9200000000000000000000", check_digit(USPS_PREFIX, "1", "0")),  # TND invalid
         ("RB123456786US", check_digit(USPS_PREFIX, "5", "6")),  # TND invalid
         ("RA123456784US", check_digit(USPS_PREFIX, "5", "4")),
@@ -182,7 +182,9 @@ def test_spaces_hyphens_and_case_are_normalized(code, typed, normalized):
 
 @pytest.mark.parametrize(("code", "name"), [("ups", "UPS"), ("dhl", "DHL Express")])
 def test_an_empty_number_is_refused_for_a_known_carrier(code, name):
-    assert validate(code, " - ") == ValidationResult(False, "", f"Enter the {name} tracking number.")
+    assert validate(code, " - ") == ValidationResult(
+        False, "", f"Enter the {name} tracking number."
+    )
 
 
 def test_an_unknown_courier_takes_any_reference_trimmed_as_typed():

@@ -152,7 +152,7 @@ def test_price_refuses_a_float_subtotal():
         shipping_method_price(method=method(), subtotal=49.99)
 
 
-def test_the_database_refuses_negative_prices_and_thresholds():
+def test_the_database_refuses_a_negative_price():
     with pytest.raises(IntegrityError):
         method(price=Decimal("-1.00"))
 
