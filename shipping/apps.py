@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _known_carriers(sender, **kwargs):
+    from .services import known_carriers_ensure
+
+    known_carriers_ensure()
 
 
 class ShippingConfig(AppConfig):
     name = "shipping"
+
+    def ready(self):
+        post_migrate.connect(_known_carriers, sender=self, dispatch_uid="shipping_known_carriers")

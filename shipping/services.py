@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 
 from . import carriers
-from .carriers import ValidationResult
+from .carriers import KNOWN_CARRIERS, ValidationResult
 from .models import Carrier, ShippingMethod
 
 
@@ -30,3 +30,13 @@ def shipping_method_price(*, method: ShippingMethod, subtotal: Decimal) -> Decim
     free_from = method.free_from_subtotal
     price = Decimal(0) if free_from is not None and subtotal >= free_from else method.price
     return price.quantize(Decimal(1).scaleb(-settings.STORE_CURRENCY_PLACES), ROUND_HALF_UP)
+
+
+def known_carriers_ensure() -> None:
+    """The built-in carriers exist (run after every migrate, and after a test flush): created
+    with their default tracking pages when missing, never overwriting what an admin changed."""
+    for known in KNOWN_CARRIERS.values():
+        Carrier.objects.get_or_create(
+            code=known.code,
+            defaults={"name": known.name, "tracking_url_template": known.tracking_url_template},
+        )

@@ -9,23 +9,6 @@ from django.db import migrations, models
 
 import shipping.models
 
-# The built-in carriers as they were when this migration was written (a migration must not
-# change when shipping.carriers does); tests check the two agree.
-KNOWN_CARRIERS = [
-    ("ups", "UPS", "https://www.ups.com/track?tracknum={number}"),
-    ("usps", "USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}"),
-    ("fedex", "FedEx", "https://www.fedex.com/fedextrack/?trknbr={number}"),
-    ("dhl", "DHL Express", "https://www.dhl.com/en/express/tracking.html?AWB={number}&brand=DHL"),
-]
-
-
-def seed_known_carriers(apps, schema_editor):
-    Carrier = apps.get_model("shipping", "Carrier")
-    for code, name, template in KNOWN_CARRIERS:
-        Carrier.objects.get_or_create(
-            code=code, defaults={"name": name, "tracking_url_template": template}
-        )
-
 
 class Migration(migrations.Migration):
     initial = True
@@ -181,5 +164,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(seed_known_carriers, migrations.RunPython.noop),
     ]

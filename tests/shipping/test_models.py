@@ -23,7 +23,7 @@ def method(**fields) -> ShippingMethod:
     return ShippingMethod.objects.create(**{"name": "Standard", "price": Decimal("5.00"), **fields})
 
 
-def test_the_migration_seeded_the_four_known_carriers_with_their_tracking_pages():
+def test_the_four_known_carriers_exist_after_migrate_with_their_tracking_pages():
     seeded = {
         c.code: (c.name, c.tracking_url_template, c.is_active, c.is_known)
         for c in Carrier.objects.filter(code__in=KNOWN_CARRIERS)
