@@ -23,7 +23,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py demo
+	$(PY) manage.py demo --url http://$(HOST):$(PORT)/
 
 ## make run: set up and serve the back office with demo data at http://127.0.0.1:8000/
 run: demo

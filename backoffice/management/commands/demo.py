@@ -17,7 +17,7 @@ from orders.services import apikey_create
 from payments import crypto
 from payments.models import Gateway
 
-URL = "http://127.0.0.1:8000/"
+DEFAULT_URL = "http://127.0.0.1:8000/"
 DEFAULT_PASSWORD = "backoffice-demo"
 USERS = [("staff", "staff", "Order staff"), ("admin", "admin", "Store admin")]
 KEYS = [(Channel.ONLINE, "Demo storefront"), (Channel.IN_STORE, "Demo register")]
@@ -34,8 +34,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--orders", type=int, default=2_000, help="Orders to seed when there are none."
         )
+        parser.add_argument("--url", default=DEFAULT_URL, help="Where the back office is served.")
 
-    def handle(self, *args, orders, **options):
+    def handle(self, *args, orders, url, **options):
+        self.url = url.rstrip("/") + "/"
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         if not Order.objects.exists() and orders > 0:
             self.stdout.write(f"Seeding {orders:,} demo orders…")
@@ -80,7 +82,7 @@ class Command(BaseCommand):
     def _announce(self, password: str, created: list) -> None:
         out, bold = self.stdout.write, self.style.SUCCESS
         out("")
-        out(bold(f"Backoffice is ready: {URL}"))
+        out(bold(f"Backoffice is ready: {self.url}"))
         for username, _, label in USERS:
             out(f"  {label + ':':<13} {username} / {password}")
         if not created:
@@ -124,7 +126,7 @@ class Command(BaseCommand):
         }
         return " ".join(
             [
-                f"curl -i -X POST {URL}api/v1/orders/",
+                f"curl -i -X POST {self.url}api/v1/orders/",
                 f"-H {shlex.quote(f'Authorization: Bearer {raw_key}')}",
                 "-H 'Idempotency-Key: demo-order-1'",
                 "-H 'Content-Type: application/json'",
