@@ -36,6 +36,13 @@ STAFF_PERMISSIONS = [
     "invoicing.view_paymentrecord",
     "shipping.view_carrier",
     "shipping.view_shippingmethod",
+    # Staff ship orders (seeds 000, 001, 004): record shipments, correct tracking numbers.
+    "shipping.add_shipment",
+    "shipping.view_shipment",
+    "shipping.change_trackingnumber",
+    # Staff see the order's emails and retry a failed one.
+    "notifications.view_outboxmessage",
+    "notifications.change_outboxmessage",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,
@@ -72,6 +79,8 @@ ADMIN_PERMISSIONS = [
     "shipping.change_carrier",
     "shipping.add_shippingmethod",
     "shipping.change_shippingmethod",
+    "shipping.view_shippingsettings",
+    "shipping.change_shippingsettings",
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -130,7 +130,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = os.environ.get("STORE_TIMEZONE", "UTC")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-hands outbox emails the broker never got (it was down) or a dead worker held.
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 30.0},
+}
 
 # --- Cache ----------------------------------------------------------------------------------
 # Redis when configured (shared by every process: sessions and permission sets stay coherent),
@@ -152,6 +155,25 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = BASE_DIR / ".data" / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Backoffice <orders@example.com>")
+
+# --- Notifications (the outbox) -------------------------------------------------------------
+# Where links in customer emails point (download links, the tracking page).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get(
+    "NOTIFICATIONS_MESSAGE_ID_DOMAIN",
+    DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost",
+)
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+# Seconds: the first retry's wait, doubling up to the cap (kept under the broker's visibility
+# timeout, so a task waiting for its retry is never redelivered).
+NOTIFICATIONS_RETRY_BASE = 30
+NOTIFICATIONS_RETRY_MAX = 60 * 60
+NOTIFICATIONS_SMTP_TIMEOUT = 30
+# A `sending` claim older than this belongs to a dead worker; longer than any SMTP conversation.
+NOTIFICATIONS_SENDING_LEASE = 5 * 60
+# The sweep leaves freshly queued rows to their own hand-off for this long.
+NOTIFICATIONS_SWEEP_GRACE = 60
+NOTIFICATIONS_SWEEP_BATCH = 500
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

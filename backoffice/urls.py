@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("payments.urls")),
     path("", include("invoicing.urls")),
+    path("", include("notifications.urls")),
+    path("", include("shipping.urls")),
 ]

@@ -152,7 +152,13 @@ def order_event_add(
 
 @transaction.atomic
 def order_transition(
-    *, order_id: int, to: str, actor: Actor, note: str = "", payment_recorded: bool = False
+    *,
+    order_id: int,
+    to: str,
+    actor: Actor,
+    note: str = "",
+    payment_recorded: bool = False,
+    shipment_recorded: bool = False,
 ) -> Order:
     """Move an order to status `to`, if the status machine allows it now.
 
@@ -161,7 +167,9 @@ def order_transition(
     move raises TransitionRefused and changes nothing; the timeline records who, when, from,
     to and the note; `order_status_changed` is sent after the new status is saved, inside the
     same transaction. A move that needs a payment (to Paid) is refused unless the caller has
-    recorded one (`payment_recorded`): payments and the intake's captured orders do.
+    recorded one (`payment_recorded`): payments and the intake's captured orders do. A move
+    that needs a shipment (to Shipped) is refused unless the caller has recorded one
+    (`shipment_recorded`): shipping's shipment_create does.
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     source = order.status
@@ -175,6 +183,10 @@ def order_transition(
     if move.needs_payment and not payment_recorded:
         raise TransitionRefused(
             "An order becomes paid through a payment: charge it, or record a manual payment."
+        )
+    if move.needs_shipment and not shipment_recorded:
+        raise TransitionRefused(
+            "An order becomes shipped through a shipment: record its courier and tracking number."
         )
     refusal = move.refusal(order)
     if refusal:

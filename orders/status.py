@@ -44,6 +44,9 @@ class Transition:
     # Only a recorded payment makes an order paid (charge, gateway notification, manual
     # payment, the storefront's capture): the plain status form does not offer this move.
     needs_payment: bool = False
+    # Only a recorded shipment (courier and tracking number, seed 004) makes an order shipped:
+    # shipping.services.shipment_create does; the plain status form does not offer this move.
+    needs_shipment: bool = False
 
     def refusal(self, order: Order) -> str | None:
         for guard in self.guards:
@@ -60,10 +63,18 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Transition(S.PENDING, S.CANCELLED, "Cancel"),
         Transition(S.PAID, S.PENDING, "Roll back to pending", effects=(Effect.REVERSE_SALE,)),
         Transition(S.PAID, S.IN_PROCESS, "Mark in process", guards=(has_items_to_ship,)),
-        Transition(S.PAID, S.SHIPPED, "Mark shipped", guards=(has_items_to_ship,)),
+        Transition(
+            S.PAID, S.SHIPPED, "Mark shipped", guards=(has_items_to_ship,), needs_shipment=True
+        ),
         Transition(S.PAID, S.COMPLETE, "Complete", guards=(nothing_left_to_ship,)),
         Transition(S.PAID, S.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)),
-        Transition(S.IN_PROCESS, S.SHIPPED, "Mark shipped", guards=(has_items_to_ship,)),
+        Transition(
+            S.IN_PROCESS,
+            S.SHIPPED,
+            "Mark shipped",
+            guards=(has_items_to_ship,),
+            needs_shipment=True,
+        ),
         Transition(S.IN_PROCESS, S.COMPLETE, "Complete", guards=(nothing_left_to_ship,)),
         Transition(S.IN_PROCESS, S.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)),
         Transition(S.SHIPPED, S.DELIVERED, "Mark delivered"),
@@ -81,13 +92,18 @@ def transitions_from(source: str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if t.source == source]
 
 
-def allowed_transitions(order: Order, *, with_payment: bool = False) -> list[Transition]:
+def allowed_transitions(
+    order: Order, *, with_payment: bool = False, with_shipment: bool = False
+) -> list[Transition]:
     """What this order may do now: the table's moves from its status whose guards pass.
 
-    Moves that need a payment are left out unless `with_payment` (they have forms of their own).
+    Moves that need a payment or a shipment are left out unless `with_payment` or
+    `with_shipment` (they have forms of their own).
     """
     return [
         t
         for t in transitions_from(order.status)
-        if (with_payment or not t.needs_payment) and t.refusal(order) is None
+        if (with_payment or not t.needs_payment)
+        and (with_shipment or not t.needs_shipment)
+        and t.refusal(order) is None
     ]

@@ -21,13 +21,6 @@ def payment_refund(self, payment_id: int) -> str:
 
 
 @shared_task(**RETRYING)
-def payment_update_request_send(self, order_id: int) -> str:
-    from .emails import payment_update_request_send as send
-
-    return send(order_id=order_id)
-
-
-@shared_task(**RETRYING)
 def order_auto_charge(self, order_id: int) -> str:
     from .automation import order_auto_charge_run
 

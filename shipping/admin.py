@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Carrier, ShippingMethod
+from .models import Carrier, ShippingMethod, ShippingSettings
 
 
 @admin.register(Carrier)
@@ -42,3 +42,12 @@ class ShippingMethodAdmin(admin.ModelAdmin):
         ("Speed", {"fields": ["speed", ("days_min", "days_max")]}),
         ("Price", {"fields": ["price", "free_from_subtotal"]}),
     ]
+
+
+@admin.register(ShippingSettings)
+class ShippingSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not ShippingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -12,4 +12,9 @@ class ShippingConfig(AppConfig):
     name = "shipping"
 
     def ready(self):
+        from orders import panels
+
+        from .panels import SHIPPING_PANEL
+
         post_migrate.connect(_known_carriers, sender=self, dispatch_uid="shipping_known_carriers")
+        panels.register(SHIPPING_PANEL)

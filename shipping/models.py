@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
@@ -152,3 +153,112 @@ class ShippingMethod(models.Model):
         if low is None:
             return f"up to {days} {unit}"
         return f"{days} {unit}" if high is not None else f"{days} or more {unit}"
+
+
+class Shipment(models.Model):
+    """A parcel (or a set of parcels under one courier) that left with some of an order's lines.
+
+    Written only by `shipping.services.shipment_create`, which keeps the lines' sent quantities
+    true and moves the order to Shipped when nothing is left to send.
+    """
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
+    method = models.ForeignKey(
+        ShippingMethod,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    shipped_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shipped_on", "id"]
+
+    def __str__(self):
+        return f"Shipment {self.pk} of order {self.order_id} by {self.carrier}"
+
+
+class ShipmentLine(models.Model):
+    """How many units of one order line went in a shipment."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="shipment_line_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["shipment", "order_line"], name="shipment_line_once_per_shipment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × line {self.order_line_id}"
+
+
+class TrackingNumber(models.Model):
+    """A tracking number of a shipment, normalized as its carrier prints it.
+
+    `override_reason` is non-blank exactly when the number failed its carrier's check and staff
+    recorded it anyway, saying why.
+    """
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="tracking_numbers"
+    )
+    number = models.CharField(max_length=carriers.MAX_REFERENCE_LENGTH)
+    override_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(number=""), name="tracking_number_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def tracking_url(self) -> str:
+        return self.shipment.carrier.tracking_url(self.number)
+
+
+class ShippingSettings(models.Model):
+    """The store's shipping settings, one row (pk=1)."""
+
+    deliver_on_tracking = models.BooleanField(
+        default=False,
+        help_text=(
+            "Mark an order Delivered as soon as the shipment that sends its last items is "
+            "recorded with a tracking number. Off: staff mark it Delivered when it arrives."
+        ),
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "shipping settings"
+
+    def __str__(self):
+        return "Shipping settings"
+
+    @classmethod
+    def load(cls) -> "ShippingSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

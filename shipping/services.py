@@ -1,12 +1,40 @@
-"""Tracking-number checks and shipping prices."""
+"""Shipments, tracking-number checks and shipping prices. Every write locks the order first."""
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from orders.actors import Actor
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.services import OrderError, order_event_add, order_transition
 
 from . import carriers
 from .carriers import KNOWN_CARRIERS, ValidationResult
-from .models import Carrier, ShippingMethod
+from .models import (
+    Carrier,
+    Shipment,
+    ShipmentLine,
+    ShippingMethod,
+    ShippingSettings,
+    TrackingNumber,
+)
+from .signals import shipment_recorded, tracking_updated
+
+# A later parcel of an order already marked Shipped (by hand, before shipments were recorded)
+# may still be recorded.
+SHIPPING_STATUSES = {OrderStatus.PAID, OrderStatus.IN_PROCESS, OrderStatus.SHIPPED}
+
+
+class ShipmentError(OrderError):
+    """A shipping rule was broken; the message is fit to show a user."""
+
+
+class TrackingNumberInvalid(ShipmentError):
+    """A number failed its carrier's check; staff may record it anyway with a reason."""
 
 
 def tracking_check(*, carrier: Carrier, number: str) -> ValidationResult:
@@ -40,3 +68,246 @@ def known_carriers_ensure() -> None:
             code=known.code,
             defaults={"name": known.name, "tracking_url_template": known.tracking_url_template},
         )
+
+
+def _checked_number(*, carrier: Carrier, number: str, override_reason: str) -> tuple[str, str]:
+    """The number to store and the override reason to record with it ("" when it passed)."""
+    result = tracking_check(carrier=carrier, number=number)
+    if result.ok:
+        return result.normalized, ""
+    # Only a known carrier's number can fail a check worth overriding: an empty or too long
+    # reference cannot be stored at all.
+    if carrier.is_known and result.normalized and override_reason:
+        return result.normalized, override_reason
+    if carrier.is_known and result.normalized:
+        raise TrackingNumberInvalid(
+            f"{result.message} Correct the number, or give a reason to record it anyway."
+        )
+    raise ShipmentError(result.message)
+
+
+def _order_locked(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _shippable_order(order: Order) -> None:
+    if order.status not in SHIPPING_STATUSES:
+        raise ShipmentError(
+            f"Order #{order.number} is {OrderStatus(order.status).label}: only paid or in-process "
+            "orders ship."
+        )
+
+
+def _remaining(line: OrderLine) -> int:
+    return line.quantity - line.quantity_fulfilled
+
+
+def _quantities(order_lines: dict[int, OrderLine], lines: dict[int, int] | None) -> dict[int, int]:
+    """order line id -> units to send, checked against what each line still has to send."""
+    if lines is None:
+        return {
+            pk: _remaining(line)
+            for pk, line in order_lines.items()
+            if line.is_shippable and _remaining(line) > 0
+        }
+    wanted = {}
+    for pk, quantity in lines.items():
+        line = order_lines.get(pk)
+        if line is None:
+            raise ShipmentError("An item chosen to ship is not on this order.")
+        if quantity < 0:
+            raise ShipmentError(f"{line.sku}: a quantity cannot be negative.")
+        if quantity == 0:
+            continue
+        if not line.is_shippable:
+            raise ShipmentError(f"{line.sku} does not ship: nothing to send for it.")
+        if quantity > _remaining(line):
+            raise ShipmentError(
+                f"{line.sku}: only {_remaining(line)} of {line.quantity} remain to be sent, "
+                f"so {quantity} cannot ship."
+            )
+        wanted[pk] = quantity
+    return wanted
+
+
+def _fulfil(line_id: int, quantity: int) -> None:
+    """Count `quantity` more units of the line as sent, in the database. The filter and the
+    order_line_not_overfulfilled constraint both refuse sending more than was ordered."""
+    updated = OrderLine.objects.filter(
+        pk=line_id, quantity_fulfilled__lte=F("quantity") - quantity
+    ).update(
+        quantity_fulfilled=F("quantity_fulfilled") + quantity,
+        fulfilment_status=Case(
+            When(quantity=F("quantity_fulfilled") + quantity, then=Value("fulfilled")),
+            default=Value("partial"),
+        ),
+    )
+    if updated != 1:
+        raise ShipmentError("An item was sent meanwhile: reload the order and try again.")
+
+
+def _items(order_lines: dict[int, OrderLine], quantities: dict[int, int]) -> str:
+    return ", ".join(f"{qty} × {order_lines[pk].sku}" for pk, qty in quantities.items())
+
+
+@transaction.atomic
+def shipment_create(
+    *,
+    order_id: int,
+    carrier_id: int,
+    tracking_numbers: list[str],
+    lines: dict[int, int] | None = None,
+    shipped_on: datetime.date | None = None,
+    method_id: int | None = None,
+    override_reason: str = "",
+    actor: Actor,
+) -> Shipment:
+    """Record a shipment of an order: courier, tracking numbers, the lines and quantities sent.
+
+    Guarantees: the order is locked for the whole change and a refusal (ShipmentError, with the
+    reason) changes nothing. At least one tracking number, each passing its carrier's check or
+    recorded with `override_reason`. No line sends more than it still has to (`lines` None:
+    everything still to send). The lines' sent quantities change in the database. The timeline
+    names the courier and numbers. When nothing is left to send the order moves to Shipped (and
+    on to Delivered when ShippingSettings.deliver_on_tracking). `shipment_recorded` is sent last.
+    """
+    order = _order_locked(order_id)
+    _shippable_order(order)
+    carrier = Carrier.objects.filter(pk=carrier_id, is_active=True).first()
+    if carrier is None:
+        raise ShipmentError("Choose the carrier or courier that took the shipment.")
+    method = None
+    if method_id is not None:
+        method = ShippingMethod.objects.filter(pk=method_id).first()
+        if method is None:
+            raise ShipmentError("That shipping method does not exist.")
+    override_reason = override_reason.strip()
+    entered = list(dict.fromkeys(n.strip() for n in tracking_numbers if n.strip()))
+    if not entered:
+        raise ShipmentError(
+            f"Enter the tracking number {carrier.name} gave you: an order is shipped with a "
+            "courier and a tracking number."
+        )
+    numbers = [
+        _checked_number(carrier=carrier, number=n, override_reason=override_reason) for n in entered
+    ]
+    order_lines = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+    quantities = _quantities(order_lines, lines)
+    if not quantities:
+        raise ShipmentError("Nothing to ship: choose at least one item and how many.")
+
+    shipment = Shipment.objects.create(
+        order=order,
+        carrier=carrier,
+        method=method,
+        shipped_on=shipped_on or timezone.localdate(),
+        created_by=actor.user,
+    )
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, order_line_id=pk, quantity=qty)
+        for pk, qty in quantities.items()
+    )
+    for pk, qty in quantities.items():
+        _fulfil(pk, qty)
+    TrackingNumber.objects.bulk_create(
+        TrackingNumber(shipment=shipment, number=number, override_reason=reason)
+        for number, reason in numbers
+    )
+    overridden = [n for n, reason in numbers if reason]
+    message = (
+        f"Shipped by {carrier.name}, tracking {', '.join(n for n, _ in numbers)}: "
+        f"{_items(order_lines, quantities)}."
+    )
+    if overridden:
+        message += (
+            f" Recorded although {', '.join(overridden)} failed the {carrier.name} check: "
+            f"{override_reason}"
+        )
+    order_event_add(order=order, kind=OrderEvent.Kind.SHIPPING, message=message, actor=actor)
+
+    if order.status != OrderStatus.SHIPPED and not order.has_lines_to_ship:
+        order_transition(
+            order_id=order.pk, to=OrderStatus.SHIPPED, actor=actor, shipment_recorded=True
+        )
+        if ShippingSettings.load().deliver_on_tracking:
+            order_transition(
+                order_id=order.pk,
+                to=OrderStatus.DELIVERED,
+                actor=actor,
+                note="Marked delivered when its tracking was entered (shipping settings).",
+            )
+    shipment_recorded.send(sender=Shipment, shipment=shipment, actor=actor)
+    return shipment
+
+
+@transaction.atomic
+def tracking_number_update(
+    *, tracking_id: int, number: str, override_reason: str = "", actor: Actor
+) -> TrackingNumber:
+    """Correct a shipment's tracking number.
+
+    Guarantees: the order is locked first; the new number passes its carrier's check or is
+    recorded with `override_reason`; the timeline says "Tracking number corrected: A → B";
+    `tracking_updated` is sent (the customer is told). A refusal changes nothing.
+    """
+    order_id = TrackingNumber.objects.values_list("shipment__order_id", flat=True).get(
+        pk=tracking_id
+    )
+    order = _order_locked(order_id)
+    tracking = (
+        TrackingNumber.objects.select_for_update(of=("self",))
+        .select_related("shipment__carrier")
+        .get(pk=tracking_id)
+    )
+    carrier = tracking.shipment.carrier
+    new, reason = _checked_number(
+        carrier=carrier, number=number, override_reason=override_reason.strip()
+    )
+    previous = tracking.number
+    if new == previous:
+        raise ShipmentError(f"{previous} is already the tracking number.")
+    tracking.number = new
+    tracking.override_reason = reason
+    tracking.save(update_fields=["number", "override_reason", "updated_at"])
+    message = f"Tracking number corrected: {previous} → {new}."
+    if reason:
+        message += f" Recorded although it failed the {carrier.name} check: {reason}"
+    order_event_add(order=order, kind=OrderEvent.Kind.SHIPPING, message=message, actor=actor)
+    tracking_updated.send(
+        sender=TrackingNumber, tracking_number=tracking, previous=previous, actor=actor
+    )
+    return tracking
+
+
+@transaction.atomic
+def lines_flag_sent(*, order_id: int, line_ids: list[int], actor: Actor) -> list[OrderLine]:
+    """Seed 000's *Flag selected item(s) as sent*: the lines count as fully sent, without a
+    tracking number (mailed or handed over), and the timeline says so.
+
+    Guarantees: the order is locked first; every line is the order's, ships, and still has
+    something to send, or nothing changes. The order's status is left as it is: completing it
+    is staff's next step.
+    """
+    order = _order_locked(order_id)
+    _shippable_order(order)
+    ids = sorted(set(line_ids))
+    if not ids:
+        raise ShipmentError("Choose the items to flag as sent.")
+    found = list(order.lines.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(found) != len(ids):
+        raise ShipmentError("An item chosen is not on this order.")
+    for line in found:
+        if not line.is_shippable:
+            raise ShipmentError(f"{line.sku} does not ship: nothing to flag as sent.")
+        if _remaining(line) <= 0:
+            raise ShipmentError(f"{line.sku} was already sent.")
+    sent = {line.pk: _remaining(line) for line in found}
+    for pk, qty in sent.items():
+        _fulfil(pk, qty)
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.SHIPPING,
+        message=f"Flagged as sent without tracking: {_items({line.pk: line for line in found}, sent)}.",
+        actor=actor,
+    )
+    return list(OrderLine.objects.filter(pk__in=ids).order_by("pk"))

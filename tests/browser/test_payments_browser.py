@@ -4,8 +4,9 @@ the payment update email; the admin's gateway settings page."""
 
 import pytest
 
+from notifications import tasks
+from notifications.models import OutboxMessage
 from orders.models import OrderStatus
-from payments import tasks
 from payments.models import Gateway, PaymentAttempt
 from tests.factories import UserFactory, order_with_lines
 from tests.payments.factories import GatewayFactory
@@ -17,7 +18,7 @@ SCREENSHOTS = "/tmp"
 def queued(monkeypatch):
     """Tasks the pages queue, kept here rather than sent to the shared broker."""
     sent = []
-    monkeypatch.setattr(tasks.payment_update_request_send, "delay", sent.append)
+    monkeypatch.setattr(tasks.deliver, "delay", sent.append)
     return sent
 
 
@@ -68,7 +69,7 @@ def test_a_declined_charge_offers_the_payment_update_email(page, login, live_ser
 
     page.get_by_role("button", name="Email the customer to update their payment method").click()
     page.locator("#messages", has_text="Payment update request queued").wait_for()
-    assert queued == [order.pk]
+    assert queued == [OutboxMessage.objects.get(order=order).pk]
     assert "Payment update request queued for" in page.locator("#order-timeline").inner_text()
 
 

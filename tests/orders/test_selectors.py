@@ -197,7 +197,6 @@ def test_rows_carry_item_count_and_the_moves_the_status_machine_allows(staff_use
     assert [t.target for t in physical_row.transitions] == [
         "pending",
         "in_process",
-        "shipped",
         "cancelled",
     ]
     assert "complete" in [t.target for t in digital_row.transitions]

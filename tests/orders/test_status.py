@@ -37,8 +37,13 @@ ACTOR = Actor.system("Test")
 def test_status_pair_for_an_order_with_physical_goods(source, target):
     order = order_with_lines(lines=1, status=source)
     if (source, target) in ALLOWED:
-        paying = target == S.PAID
-        order_transition(order_id=order.pk, to=target, actor=ACTOR, payment_recorded=paying)
+        order_transition(
+            order_id=order.pk,
+            to=target,
+            actor=ACTOR,
+            payment_recorded=target == S.PAID,
+            shipment_recorded=target == S.SHIPPED,
+        )
         order.refresh_from_db()
         assert order.status == target
         event = order.events.get(kind=OrderEvent.Kind.STATUS)
@@ -69,14 +74,28 @@ def test_digital_order_cannot_be_marked_shipped_or_in_process():
     OrderLineFactory(order=order, variant=digital)
     for target in (S.SHIPPED, S.IN_PROCESS):
         with pytest.raises(TransitionRefused, match="Nothing on this order ships"):
-            order_transition(order_id=order.pk, to=target, actor=ACTOR)
+            order_transition(
+                order_id=order.pk, to=target, actor=ACTOR, shipment_recorded=target == S.SHIPPED
+            )
 
 
 @pytest.mark.django_db
 def test_allowed_transitions_lists_what_the_order_may_do_now():
     order = order_with_lines(lines=1, status=S.PAID)
     targets = {t.target for t in allowed_transitions(order)}
-    assert targets == {S.PENDING, S.IN_PROCESS, S.SHIPPED, S.CANCELLED}
+    assert targets == {S.PENDING, S.IN_PROCESS, S.CANCELLED}
+    assert S.SHIPPED in {t.target for t in allowed_transitions(order, with_shipment=True)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("source", [S.PAID, S.IN_PROCESS])
+def test_shipped_needs_a_recorded_shipment(source):
+    order = order_with_lines(lines=1, status=source)
+    with pytest.raises(TransitionRefused, match="courier and tracking number"):
+        order_transition(order_id=order.pk, to=S.SHIPPED, actor=ACTOR)
+    order.refresh_from_db()
+    assert order.status == source
+    assert not order.events.exists()
 
 
 @pytest.mark.django_db

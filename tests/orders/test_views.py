@@ -242,7 +242,9 @@ def test_htmx_status_change_returns_just_the_row(staff_client):
     assert "<html" not in html
     assert 'class="badge status-paid"' not in html
     assert 'class="badge status-in_process">In process<' in html
-    assert ">Mark shipped</option>" in html
+    # Shipped needs a courier and tracking number (seed 004): the shipping panel records it.
+    assert "Mark shipped" not in html
+    assert ">Cancel</option>" in html
     assert 'hx-swap-oob="true"' in html and f"Order #{order.number} is now In process." in html
     order.refresh_from_db()
     assert order.status == OrderStatus.IN_PROCESS
@@ -479,9 +481,10 @@ def rich_order(lines: int, *, paid: bool, staff_user):
     [
         # The user (session and permissions are cached); the order with its profile, lines,
         # download links, events, serial codes; its payments and charge attempts; then the
-        # active gateway while it waits for payment, or its invoices once it is paid.
-        (False, 9),
-        (True, 9),
+        # active gateway while it waits for payment, or its invoices once it is paid; its
+        # shipments and the shipment form's carriers.
+        (False, 11),
+        (True, 11),
     ],
 )
 def test_detail_uses_the_same_number_of_queries_for_1_or_10_lines(
@@ -730,3 +733,11 @@ def test_admin_nav_shows_settings_and_admin(store_admin_client):
     html = store_admin_client.get(LIST).content.decode()
     assert reverse("orders:apikey_list") in html
     assert reverse("admin:index") in html
+
+
+def test_status_form_refuses_shipped_without_a_shipment(staff_client):
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
+    response = staff_client.post(status_url(order), {"to": "shipped", "next": LIST}, follow=True)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert any("courier and tracking number" in m for m in messages_of(response))

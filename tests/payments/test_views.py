@@ -8,9 +8,12 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 
+from notifications import tasks as notification_tasks
+from notifications.models import OutboxMessage
+from notifications.services import outbox_deliver
 from orders.actors import Actor
 from orders.models import OrderEvent, OrderStatus
-from payments import tasks
+from payments.emails import payment_update_request_queue
 from payments.models import Gateway, Payment, PaymentAttempt
 from payments.services import PaymentInfo, order_mark_paid
 from tests.factories import OrderLineFactory, UserFactory, VariantFactory, order_with_lines
@@ -58,9 +61,9 @@ def viewer_only():
 
 @pytest.fixture
 def no_task_queue(monkeypatch):
-    """The payment update task as the broker would get it: recorded, not sent to Redis."""
+    """Outbox deliveries as the broker would get them: recorded, not sent to Redis."""
     queued = []
-    monkeypatch.setattr(tasks.payment_update_request_send, "delay", queued.append)
+    monkeypatch.setattr(notification_tasks.deliver, "delay", queued.append)
     return queued
 
 
@@ -253,12 +256,15 @@ def test_payment_update_request_is_queued_after_commit_and_shown_in_the_timeline
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = staff_client.post(update_request_url(order), follow=True)
     assert len(callbacks) == 1
-    assert no_task_queue == [order.pk]
+    message = OutboxMessage.objects.get(order=order, kind=OutboxMessage.Kind.PAYMENT_UPDATE_REQUEST)
+    assert no_task_queue == [message.pk]
     assert mail.outbox == []  # never sent by the request
     assert messages_of(response) == [
         f"Payment update request queued: {order.customer_email} will get it shortly."
     ]
-    event = order.events.get(kind=OrderEvent.Kind.EMAIL)
+    event = order.events.get(
+        kind=OrderEvent.Kind.EMAIL, message__startswith="Payment update request q"
+    )
     assert event.message == f"Payment update request queued for {order.customer_email}."
     assert event.actor == staff_user
     assert "Payment update request queued" in response.content.decode()
@@ -272,12 +278,16 @@ def test_payment_update_request_for_a_paid_order_is_refused(staff_client, no_tas
     assert not order.events.exists()
 
 
-def test_the_task_emails_the_customer_and_records_it(settings):
+def queued_request(order) -> OutboxMessage:
+    payment_update_request_queue(order_id=order.pk, actor=Actor.system())
+    return OutboxMessage.objects.get(order=order, kind=OutboxMessage.Kind.PAYMENT_UPDATE_REQUEST)
+
+
+def test_the_worker_emails_the_customer_and_records_it(settings):
     settings.STORE_NAME = "Corner Shop"
     order = pending("tok_decline", customer_name="Ada Lovelace", customer_email="ada@example.com")
-    result = tasks.payment_update_request_send.apply(args=[order.pk]).get()
+    assert outbox_deliver(message_id=queued_request(order).pk) == "sent"
 
-    assert result == "Payment update request sent to ada@example.com."
     (email,) = mail.outbox
     assert email.to == ["ada@example.com"]
     assert email.subject == (
@@ -289,18 +299,20 @@ def test_the_task_emails_the_customer_and_records_it(settings):
         assert "Corner Shop" in body
         assert "Ada Lovelace" in body
     assert email.alternatives[0][1] == "text/html"
-    event = order.events.get(kind=OrderEvent.Kind.EMAIL)
-    assert event.message == "Payment update request sent to ada@example.com."
+    assert order.events.filter(
+        kind=OrderEvent.Kind.EMAIL, message="Payment update request email sent to ada@example.com."
+    ).exists()
 
 
-def test_the_task_does_not_email_once_the_order_is_paid():
+def test_the_worker_does_not_email_once_the_order_is_paid():
     order = pending()
+    message = queued_request(order)
     order_mark_paid(
         order_id=order.pk,
         payment=PaymentInfo(method=Payment.Method.CHECK, amount=order.total, reference="1001"),
         actor=Actor.system(),
     )
-    tasks.payment_update_request_send.apply(args=[order.pk]).get()
+    assert outbox_deliver(message_id=message.pk) == "skipped"
     assert mail.outbox == []
     assert order.events.filter(
         kind=OrderEvent.Kind.EMAIL, message__contains="not sent: the order is Paid"

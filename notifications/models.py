@@ -1,0 +1,56 @@
+"""The outbox: every customer email is a row, written in the transaction that causes it."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class OutboxMessage(models.Model):
+    class Kind(models.TextChoices):
+        SHIPPED = "shipped", "Shipped"
+        TRACKING_UPDATED = "tracking_updated", "Tracking updated"
+        DELIVERED = "delivered", "Delivered"
+        DIGITAL_GOODS = "digital_goods", "Digital goods"
+        PAYMENT_UPDATE_REQUEST = "payment_update_request", "Payment update request"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        # Not sent because it no longer applies (the order was paid before the request went).
+        SKIPPED = "skipped", "Not needed"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # What makes the email unique for its order and kind: "shipment:12", "tracking:5:…", "order".
+    subject_key = models.CharField(max_length=100)
+    to_email = models.EmailField()
+    # Fixed at creation, so every copy ever sent (a retry after a lost acknowledgement) carries
+    # the same one and mail clients can fold duplicates.
+    message_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind", "subject_key"], name="outbox_message_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="outbox_sweep_idx",
+            ),
+            models.Index(fields=["order", "created_at"], name="outbox_order_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} email for order {self.order_id} ({self.status})"

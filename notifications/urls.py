@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("emails/failed/", views.failed_list, name="failed"),
+    path("emails/<int:pk>/retry/", views.retry, name="retry"),
+]

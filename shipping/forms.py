@@ -1,0 +1,105 @@
+import re
+
+from django import forms
+from django.utils import timezone
+
+from .models import Carrier, ShippingMethod
+
+
+def split_numbers(text: str) -> list[str]:
+    """Tracking numbers typed one per line or separated by commas."""
+    return [part.strip() for part in re.split(r"[\n,;]+", text) if part.strip()]
+
+
+class ShipmentForm(forms.Form):
+    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+
+    carrier = forms.ModelChoiceField(
+        queryset=Carrier.objects.filter(is_active=True),
+        label="Carrier or courier",
+        empty_label="Choose…",
+        error_messages={"required": "Choose the carrier or courier that took the shipment."},
+    )
+    tracking_numbers = forms.CharField(
+        label="Tracking numbers",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line, or separated by commas.",
+        error_messages={"required": "Enter the tracking number the courier gave you."},
+    )
+    shipped_on = forms.DateField(
+        label="Date shipped", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    method = forms.ModelChoiceField(
+        queryset=ShippingMethod.objects.filter(is_active=True),
+        required=False,
+        label="Shipping method",
+        empty_label="—",
+    )
+    override_reason = forms.CharField(
+        label="Record anyway, because…",
+        max_length=300,
+        required=False,
+        help_text="The number failed the carrier's check. Say why it is right after all.",
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        kwargs.setdefault("auto_id", "ship_%s")
+        kwargs.setdefault("initial", {"shipped_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.order_lines = [line for line in lines if line.is_shippable]
+        self.needs_reason = False
+        for line in self.order_lines:
+            remaining = line.quantity - line.quantity_fulfilled
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                label=f"{line.sku} {line.name}",
+                min_value=0,
+                max_value=remaining,
+                initial=remaining,
+                required=False,
+            )
+
+    def line_fields(self):
+        return [
+            (line, self[f"qty_{line.pk}"], line.quantity - line.quantity_fulfilled)
+            for line in self.order_lines
+            if line.quantity > line.quantity_fulfilled
+        ]
+
+    def clean_tracking_numbers(self) -> list[str]:
+        numbers = split_numbers(self.cleaned_data["tracking_numbers"])
+        if not numbers:
+            raise forms.ValidationError("Enter the tracking number the courier gave you.")
+        return numbers
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data.get(f"qty_{line.pk}") or 0
+            for line in self.order_lines
+            if line.quantity > line.quantity_fulfilled
+        }
+
+    def reveal_reason(self, message: str) -> None:
+        """A number failed its check: show why, and the field to record it anyway."""
+        self.needs_reason = True
+        self.add_error("tracking_numbers", message)
+
+
+class TrackingNumberForm(forms.Form):
+    number = forms.CharField(
+        label="Tracking number",
+        max_length=100,
+        error_messages={"required": "Enter the corrected tracking number."},
+    )
+    override_reason = forms.CharField(
+        label="Record anyway, because…", max_length=300, required=False
+    )
+
+    def __init__(self, *args, tracking_id: int, **kwargs):
+        kwargs.setdefault("auto_id", f"tn{tracking_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.tracking_id = tracking_id
+        self.needs_reason = False
+
+    def reveal_reason(self, message: str) -> None:
+        self.needs_reason = True
+        self.add_error("number", message)

@@ -1,0 +1,64 @@
+"""The shipping section of the order page, registered with orders' panels in
+ShippingConfig.ready().
+
+An action that fails (a tracking number that fails its check) re-renders the order page with
+its bound form: the view leaves the form on the request, the panel picks it up.
+"""
+
+from django.http import HttpRequest
+
+from orders.models import Order
+from orders.panels import Panel
+
+from .forms import ShipmentForm, TrackingNumberForm
+from .models import Shipment
+from .services import SHIPPING_STATUSES
+
+_SHIPMENT_FORM = "_shipping_shipment_form"
+_TRACKING_FORM = "_shipping_tracking_form"
+
+
+def keep_shipment_form(request: HttpRequest, form: ShipmentForm) -> None:
+    setattr(request, _SHIPMENT_FORM, form)
+
+
+def keep_tracking_form(request: HttpRequest, form: TrackingNumberForm) -> None:
+    setattr(request, _TRACKING_FORM, form)
+
+
+def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
+    """Shipments with their lines and numbers, and the forms staff may use. Three queries for
+    the shipments, two for the form's choices, whatever the order's size."""
+    lines = list(order.lines.all())
+    shipments = list(
+        Shipment.objects.filter(order=order)
+        .select_related("carrier", "method", "created_by")
+        .prefetch_related("lines__order_line", "tracking_numbers")
+    )
+    if not shipments and not any(line.is_shippable for line in lines):
+        return None
+    user = request.user
+    can_ship = order.status in SHIPPING_STATUSES and user.has_perm("shipping.add_shipment")
+    unsent = [
+        line for line in lines if line.is_shippable and line.quantity_fulfilled < line.quantity
+    ]
+    form = None
+    if can_ship and unsent:
+        form = getattr(request, _SHIPMENT_FORM, None) or ShipmentForm(lines=lines)
+    return {
+        "shipments": shipments,
+        "unsent": unsent if can_ship else [],
+        "form": form,
+        "tracking_form": getattr(request, _TRACKING_FORM, None),
+        "can_edit_tracking": user.has_perm("shipping.change_trackingnumber"),
+    }
+
+
+SHIPPING_PANEL = Panel(
+    name="shipping",
+    template="shipping/_order_panel.html",
+    context=shipping_panel,
+    column="main",
+    position=20,
+    permission="shipping.view_shipment",
+)

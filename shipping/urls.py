@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "shipping"
+
+urlpatterns = [
+    path("orders/<int:number>/shipments/", views.shipment_record, name="shipment_record"),
+    path("orders/<int:number>/lines/sent/", views.lines_sent, name="lines_sent"),
+    path(
+        "orders/<int:number>/tracking/<int:tracking_id>/",
+        views.tracking_edit,
+        name="tracking_edit",
+    ),
+]

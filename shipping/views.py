@@ -1,0 +1,118 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from orders.actors import Actor
+from orders.models import OrderLine
+from orders.selectors import order_id_by_number
+from orders.views import order_detail_response
+
+from .forms import ShipmentForm, TrackingNumberForm
+from .models import TrackingNumber
+from .panels import keep_shipment_form, keep_tracking_form
+from .services import (
+    ShipmentError,
+    TrackingNumberInvalid,
+    lines_flag_sent,
+    shipment_create,
+    tracking_number_update,
+)
+
+VIEW_ORDERS = "orders.view_order"
+
+
+def _order_id(request, number: int) -> int:
+    order_id = order_id_by_number(user=request.user, number=number)
+    if order_id is None:
+        raise Http404(f"No order #{number}.")
+    return order_id
+
+
+def _back_to_order(request, number: int):
+    if request.htmx:
+        return order_detail_response(request, number)
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "shipping.add_shipment"], raise_exception=True)
+def shipment_record(request, number: int):
+    """Record a shipment. A refusal comes back on the form (with the override reason field
+    when a number failed its carrier's check) and changes nothing."""
+    order_id = _order_id(request, number)
+    lines = list(OrderLine.objects.filter(order_id=order_id).order_by("id"))
+    form = ShipmentForm(request.POST, lines=lines)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            shipment = shipment_create(
+                order_id=order_id,
+                carrier_id=data["carrier"].pk,
+                tracking_numbers=data["tracking_numbers"],
+                lines=form.quantities(),
+                shipped_on=data["shipped_on"],
+                method_id=data["method"].pk if data["method"] else None,
+                override_reason=data["override_reason"],
+                actor=Actor.of(request.user),
+            )
+        except TrackingNumberInvalid as exc:
+            form.reveal_reason(str(exc))
+        except ShipmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Shipment by {shipment.carrier.name} recorded for order #{number}."
+            )
+            return _back_to_order(request, number)
+    messages.error(request, "The shipment was not recorded: see the form for why.")
+    keep_shipment_form(request, form)
+    return order_detail_response(request, number)
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "shipping.add_shipment"], raise_exception=True)
+def lines_sent(request, number: int):
+    """Seed 000's *Flag selected item(s) as sent*, without a tracking number."""
+    order_id = _order_id(request, number)
+    try:
+        line_ids = [int(pk) for pk in request.POST.getlist("line")]
+    except ValueError as exc:
+        raise Http404("No such item.") from exc
+    try:
+        sent = lines_flag_sent(order_id=order_id, line_ids=line_ids, actor=Actor.of(request.user))
+    except ShipmentError as exc:
+        messages.error(request, f"Nothing was flagged: {exc}")
+    else:
+        skus = ", ".join(line.sku for line in sent)
+        messages.success(request, f"{skus} flagged as sent.")
+    return _back_to_order(request, number)
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "shipping.change_trackingnumber"], raise_exception=True)
+def tracking_edit(request, number: int, tracking_id: int):
+    """Correct a tracking number; the customer is told (through the tracking_updated signal)."""
+    order_id = _order_id(request, number)
+    if not TrackingNumber.objects.filter(pk=tracking_id, shipment__order_id=order_id).exists():
+        raise Http404("No such tracking number on this order.")
+    form = TrackingNumberForm(request.POST, tracking_id=tracking_id)
+    if form.is_valid():
+        try:
+            tracking = tracking_number_update(
+                tracking_id=tracking_id,
+                number=form.cleaned_data["number"],
+                override_reason=form.cleaned_data["override_reason"],
+                actor=Actor.of(request.user),
+            )
+        except TrackingNumberInvalid as exc:
+            form.reveal_reason(str(exc))
+        except ShipmentError as exc:
+            form.add_error("number", str(exc))
+        else:
+            messages.success(request, f"Tracking number corrected to {tracking.number}.")
+            return _back_to_order(request, number)
+    messages.error(request, "The tracking number was not changed: see the form for why.")
+    keep_tracking_form(request, form)
+    return order_detail_response(request, number)
