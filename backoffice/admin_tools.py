@@ -24,3 +24,13 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class SettingsAdmin(admin.ModelAdmin):
+    """A store-settings singleton (pk=1): one row, never deleted."""
+
+    def has_add_permission(self, request):
+        return not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

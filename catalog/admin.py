@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from backoffice.admin_tools import ReadOnlyAdmin
+from backoffice.admin_tools import ReadOnlyAdmin, SettingsAdmin
 
 from .models import (
     CatalogSettings,
@@ -127,10 +127,4 @@ class DigitalFileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["variant"]
 
 
-@admin.register(CatalogSettings)
-class CatalogSettingsAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return not CatalogSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(CatalogSettings, SettingsAdmin)

@@ -5,6 +5,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from backoffice.models import StoreSettings
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -181,7 +183,7 @@ class ProductVendor(models.Model):
         return f"{self.product} from {self.vendor}"
 
 
-class CatalogSettings(models.Model):
+class CatalogSettings(StoreSettings):
     """The store's catalog settings, one row (pk=1)."""
 
     allow_backorders = models.BooleanField(
@@ -197,8 +199,3 @@ class CatalogSettings(models.Model):
 
     def __str__(self):
         return "Catalog settings"
-
-    @classmethod
-    def load(cls) -> "CatalogSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj

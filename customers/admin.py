@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from backoffice.admin_tools import SettingsAdmin
+
 from .models import Address, CustomerSettings, Profile
 
 
@@ -16,11 +18,5 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerSettings)
-class CustomerSettingsAdmin(admin.ModelAdmin):
+class CustomerSettingsAdmin(SettingsAdmin):
     autocomplete_fields = ["anonymous_profile"]
-
-    def has_add_permission(self, request):
-        return not CustomerSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from backoffice.models import StoreSettings
+
 
 class Profile(models.Model):
     """A contact: a buyer, a member of the storefront, or the store's anonymous profile."""
@@ -87,7 +89,7 @@ class Address(models.Model):
         }
 
 
-class CustomerSettings(models.Model):
+class CustomerSettings(StoreSettings):
     """The store's customer settings, one row (pk=1)."""
 
     anonymous_profile = models.ForeignKey(
@@ -104,8 +106,3 @@ class CustomerSettings(models.Model):
 
     def __str__(self):
         return "Customer settings"
-
-    @classmethod
-    def load(cls) -> "CustomerSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj

@@ -54,7 +54,8 @@ def _next_url(request, default: str) -> str:
     return default
 
 
-def _order_id(request, number: int) -> int:
+def order_id_or_404(request, number: int) -> int:
+    """The id of order `number` (the order page's actions, in this app and those above)."""
     order_id = selectors.order_id_by_number(user=request.user, number=number)
     if order_id is None:
         raise Http404(f"No order #{number}.")
@@ -93,7 +94,7 @@ def order_detail(request, number: int):
 @require_POST
 @permission_required([VIEW_ORDERS, "orders.change_order_status"], raise_exception=True)
 def order_status_change(request, number: int):
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Order #{number}: {_first_error(form)}")
@@ -131,7 +132,7 @@ def order_status_change(request, number: int):
 @require_POST
 @permission_required([VIEW_ORDERS, "orders.add_order_note"], raise_exception=True)
 def order_note_add(request, number: int):
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     form = NoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -157,7 +158,7 @@ def order_note_add(request, number: int):
 @permission_required([VIEW_ORDERS, "orders.delete_order"], raise_exception=True)
 def order_delete(request, number: int):
     """Delete a never-paid order (spam, tests), where orders.services.order_delete allows it."""
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     try:
         services.order_delete(order_id=order_id, actor=Actor.of(request.user))
     except services.OrderError as exc:
@@ -219,3 +220,10 @@ def download(request, signed_token: str):
         as_attachment=True,
         filename=link.digital_file.file.name.rsplit("/", 1)[-1],
     )
+
+
+def back_to_order(request, number: int) -> HttpResponse:
+    """How an order-page action answers: the #order-detail partial under htmx, else PRG."""
+    if request.htmx:
+        return order_detail_response(request, number)
+    return redirect("orders:detail", number=number)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backoffice.admin_tools import ReadOnlyAdmin
+from backoffice.admin_tools import ReadOnlyAdmin, SettingsAdmin
 
 from .models import Gateway, GatewayNotification, Payment, PaymentAttempt, PaymentSettings
 
@@ -50,10 +50,4 @@ class GatewayNotificationAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(PaymentSettings)
-class PaymentSettingsAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return not PaymentSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(PaymentSettings, SettingsAdmin)

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from backoffice.models import StoreSettings
+
 from . import crypto
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -176,7 +178,7 @@ class GatewayNotification(models.Model):
         return f"{self.gateway_id}:{self.event_id}"
 
 
-class PaymentSettings(models.Model):
+class PaymentSettings(StoreSettings):
     """The store's payment settings, one row (pk=1)."""
 
     auto_charge = models.BooleanField(
@@ -192,8 +194,3 @@ class PaymentSettings(models.Model):
 
     def __str__(self):
         return "Payment settings"
-
-    @classmethod
-    def load(cls) -> "PaymentSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj

@@ -12,9 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.actors import Actor
-from orders.selectors import order_id_by_number
 from orders.services import OrderError
-from orders.views import order_detail_response
+from orders.views import back_to_order, order_detail_response, order_id_or_404
 
 from . import selectors, setup
 from .charging import ChargeOutcome, NoGatewayConfigured, order_charge
@@ -53,19 +52,6 @@ def notify(request, gateway_id: int):
 VIEW_ORDERS = "orders.view_order"
 
 
-def _order_id(request, number: int) -> int:
-    order_id = order_id_by_number(user=request.user, number=number)
-    if order_id is None:
-        raise Http404(f"No order #{number}.")
-    return order_id
-
-
-def _back_to_order(request, number: int):
-    if request.htmx:
-        return order_detail_response(request, number)
-    return redirect("orders:detail", number=number)
-
-
 def _no_gateway_message(request) -> str:
     if request.user.has_perm("payments.add_gateway"):
         return format_html(
@@ -97,7 +83,7 @@ def _tell_outcome(request, number: int, outcome: ChargeOutcome) -> None:
 @permission_required([VIEW_ORDERS, "payments.charge_order"], raise_exception=True)
 def charge(request, number: int):
     """The *Charge $X.XX* button: charge the order's card through the active gateway."""
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     try:
         outcome = order_charge(order_id=order_id, actor=Actor.of(request.user))
     except NoGatewayConfigured:
@@ -106,7 +92,7 @@ def charge(request, number: int):
         messages.error(request, f"Order #{number} was not charged: {exc}")
     else:
         _tell_outcome(request, number, outcome)
-    return _back_to_order(request, number)
+    return back_to_order(request, number)
 
 
 @require_POST
@@ -126,7 +112,7 @@ def manual_payment(request, number: int):
             )
         except AlreadyPaid as exc:
             messages.error(request, f"Nothing was recorded: {exc}")
-            return _back_to_order(request, number)
+            return back_to_order(request, number)
         except OrderError as exc:  # the amount, or the sale refused (out of stock, codes)
             form.add_error(None, str(exc))
         else:
@@ -134,7 +120,7 @@ def manual_payment(request, number: int):
                 request,
                 f"{payment.get_method_display()} payment recorded. Order #{number} is paid.",
             )
-            return _back_to_order(request, number)
+            return back_to_order(request, number)
     messages.error(request, "The offline payment was not recorded: see the form for why.")
     keep_manual_form(request, form)
     return order_detail_response(request, number)
@@ -144,7 +130,7 @@ def manual_payment(request, number: int):
 @permission_required([VIEW_ORDERS, "payments.charge_order"], raise_exception=True)
 def payment_update_request(request, number: int):
     """Queue the "please update your payment method" email (sent by the worker)."""
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     try:
         order = payment_update_request_queue(order_id=order_id, actor=Actor.of(request.user))
     except PaymentError as exc:
@@ -153,7 +139,7 @@ def payment_update_request(request, number: int):
         messages.success(
             request, f"Payment update request queued: {order.customer_email} will get it shortly."
         )
-    return _back_to_order(request, number)
+    return back_to_order(request, number)
 
 
 # ---- Gateway settings (store admins) -------------------------------------------------------

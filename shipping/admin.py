@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from backoffice.admin_tools import SettingsAdmin
+
 from .models import Carrier, ShippingMethod, ShippingSettings
 
 
@@ -44,10 +46,4 @@ class ShippingMethodAdmin(admin.ModelAdmin):
     ]
 
 
-@admin.register(ShippingSettings)
-class ShippingSettingsAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return not ShippingSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(ShippingSettings, SettingsAdmin)

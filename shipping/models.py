@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from backoffice.models import StoreSettings
+
 from . import carriers
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -241,7 +243,7 @@ class TrackingNumber(models.Model):
         return self.shipment.carrier.tracking_url(self.number)
 
 
-class ShippingSettings(models.Model):
+class ShippingSettings(StoreSettings):
     """The store's shipping settings, one row (pk=1)."""
 
     deliver_on_tracking = models.BooleanField(
@@ -257,8 +259,3 @@ class ShippingSettings(models.Model):
 
     def __str__(self):
         return "Shipping settings"
-
-    @classmethod
-    def load(cls) -> "ShippingSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj

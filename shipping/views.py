@@ -1,13 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
-from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from orders.actors import Actor
 from orders.models import OrderLine
-from orders.selectors import order_id_by_number
-from orders.views import order_detail_response
+from orders.views import back_to_order, order_detail_response, order_id_or_404
 
 from .forms import ShipmentForm, TrackingNumberForm
 from .models import TrackingNumber
@@ -23,25 +21,12 @@ from .services import (
 VIEW_ORDERS = "orders.view_order"
 
 
-def _order_id(request, number: int) -> int:
-    order_id = order_id_by_number(user=request.user, number=number)
-    if order_id is None:
-        raise Http404(f"No order #{number}.")
-    return order_id
-
-
-def _back_to_order(request, number: int):
-    if request.htmx:
-        return order_detail_response(request, number)
-    return redirect("orders:detail", number=number)
-
-
 @require_POST
 @permission_required([VIEW_ORDERS, "shipping.add_shipment"], raise_exception=True)
 def shipment_record(request, number: int):
     """Record a shipment. A refusal comes back on the form (with the override reason field
     when a number failed its carrier's check) and changes nothing."""
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     lines = list(OrderLine.objects.filter(order_id=order_id).order_by("id"))
     form = ShipmentForm(request.POST, lines=lines)
     if form.is_valid():
@@ -65,7 +50,7 @@ def shipment_record(request, number: int):
             messages.success(
                 request, f"Shipment by {shipment.carrier.name} recorded for order #{number}."
             )
-            return _back_to_order(request, number)
+            return back_to_order(request, number)
     messages.error(request, "The shipment was not recorded: see the form for why.")
     keep_shipment_form(request, form)
     return order_detail_response(request, number)
@@ -75,7 +60,7 @@ def shipment_record(request, number: int):
 @permission_required([VIEW_ORDERS, "shipping.add_shipment"], raise_exception=True)
 def lines_sent(request, number: int):
     """Seed 000's *Flag selected item(s) as sent*, without a tracking number."""
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     try:
         line_ids = [int(pk) for pk in request.POST.getlist("line")]
     except ValueError as exc:
@@ -87,14 +72,14 @@ def lines_sent(request, number: int):
     else:
         skus = ", ".join(line.sku for line in sent)
         messages.success(request, f"{skus} flagged as sent.")
-    return _back_to_order(request, number)
+    return back_to_order(request, number)
 
 
 @require_POST
 @permission_required([VIEW_ORDERS, "shipping.change_trackingnumber"], raise_exception=True)
 def tracking_edit(request, number: int, tracking_id: int):
     """Correct a tracking number; the customer is told (through the tracking_updated signal)."""
-    order_id = _order_id(request, number)
+    order_id = order_id_or_404(request, number)
     if not TrackingNumber.objects.filter(pk=tracking_id, shipment__order_id=order_id).exists():
         raise Http404("No such tracking number on this order.")
     form = TrackingNumberForm(request.POST, tracking_id=tracking_id)
@@ -112,7 +97,7 @@ def tracking_edit(request, number: int, tracking_id: int):
             form.add_error("number", str(exc))
         else:
             messages.success(request, f"Tracking number corrected to {tracking.number}.")
-            return _back_to_order(request, number)
+            return back_to_order(request, number)
     messages.error(request, "The tracking number was not changed: see the form for why.")
     keep_tracking_form(request, form)
     return order_detail_response(request, number)
