@@ -42,6 +42,8 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
     unsent = [
         line for line in lines if line.is_shippable and line.quantity_fulfilled < line.quantity
     ]
+    for line in unsent:
+        line.remaining = line.quantity - line.quantity_fulfilled
     form = None
     if can_ship and unsent:
         form = getattr(request, _SHIPMENT_FORM, None) or ShipmentForm(lines=lines)

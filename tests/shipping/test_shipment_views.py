@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from orders.models import OrderStatus
 from shipping.models import Carrier, Shipment
-from tests.factories import UserFactory, order_with_lines
+from tests.factories import OrderLineFactory, UserFactory, order_with_lines
 
 pytestmark = pytest.mark.django_db
 UPS_OK = "1Z999AA10123456784"
@@ -117,3 +117,11 @@ def test_tracking_edit_needs_the_permission(client):
 def test_get_is_not_allowed(staff_client):
     order = order_with_lines(lines=1, status=OrderStatus.PAID)
     assert staff_client.get(record_url(order)).status_code == 405
+
+
+def test_still_to_send_counts_what_remains_of_a_partly_sent_line(staff_client):
+    order = order_with_lines(lines=0, status=OrderStatus.PAID)
+    line = OrderLineFactory(order=order, quantity=3)
+    staff_client.post(record_url(order), form_data(order, **{f"qty_{line.pk}": 1}))
+    html = staff_client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert "2 of 3 ×" in html and "(1 sent)" in html
