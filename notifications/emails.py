@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from catalog.models import SerialCode
 from orders.formatting import money
 from orders.models import Order, OrderStatus
+from shipping.tracking import tracking_url_for
 
 from .models import OutboxMessage
 
@@ -102,6 +103,8 @@ def context_for(message: OutboxMessage) -> dict:
         "lines": list(order.lines.all()),
     }
     _, _, rest = message.subject_key.partition(":")
+    if message.kind in (Kind.SHIPPED, Kind.DELIVERED):
+        context["tracking_page_url"] = tracking_url_for(order)
     if message.kind == Kind.SHIPPED:
         shipment = apps.get_model("shipping", "Shipment").objects.get(pk=int(rest))
         context.update(_shipment_context(shipment))

@@ -103,3 +103,22 @@ class TrackingNumberForm(forms.Form):
     def reveal_reason(self, message: str) -> None:
         self.needs_reason = True
         self.add_error("number", message)
+
+
+class TrackingLookupForm(forms.Form):
+    """A customer's order number and email address, to find their tracking page."""
+
+    number = forms.CharField(
+        label="Order number",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_number(self) -> int:
+        value = self.cleaned_data["number"].strip().lstrip("#").strip()
+        if not value.isdigit() or len(value) > 18:
+            raise forms.ValidationError("Enter the order number, e.g. 1042.")
+        return int(value)

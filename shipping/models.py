@@ -1,3 +1,4 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -259,3 +260,35 @@ class ShippingSettings(StoreSettings):
 
     def __str__(self):
         return "Shipping settings"
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class OrderTracking(models.Model):
+    """The unguessable token in a customer's tracking-page link.
+
+    An order has at most one live token (revoked_at empty); revoking keeps the old row, so the
+    old link answers not-found, and `shipping.tracking.tracking_token_revoke` issues a new one.
+    """
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="tracking_tokens"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_tracking_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(revoked_at__isnull=True),
+                name="order_tracking_one_live_token",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Tracking link of order {self.order_id}"

@@ -5,6 +5,8 @@ from . import views
 app_name = "shipping"
 
 urlpatterns = [
+    path("track/", views.track_lookup, name="track_lookup"),
+    path("track/<str:token>/", views.track, name="track"),
     path("orders/<int:number>/shipments/", views.shipment_record, name="shipment_record"),
     path("orders/<int:number>/lines/sent/", views.lines_sent, name="lines_sent"),
     path(

@@ -1,13 +1,17 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import Http404
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.actors import Actor
 from orders.models import OrderLine
 from orders.views import back_to_order, order_detail_response, order_id_or_404
 
-from .forms import ShipmentForm, TrackingNumberForm
+from . import tracking
+from .forms import ShipmentForm, TrackingLookupForm, TrackingNumberForm
 from .models import TrackingNumber
 from .panels import keep_shipment_form, keep_tracking_form
 from .services import (
@@ -101,3 +105,50 @@ def tracking_edit(request, number: int, tracking_id: int):
     messages.error(request, "The tracking number was not changed: see the form for why.")
     keep_tracking_form(request, form)
     return order_detail_response(request, number)
+
+
+NOT_FOUND_MESSAGE = "We could not find an order with that number and email address."
+
+
+def _tracking_not_found(request):
+    """Every failure of a token link gives this same page."""
+    return render(request, "shipping/tracking/not_found.html", status=404)
+
+
+@login_not_required
+@require_GET
+def track(request, token: str):
+    """A customer's tracking page, reached by the token in their email's link."""
+    order = tracking.public_order_for_token(token)
+    if order is None:
+        return _tracking_not_found(request)
+    response = render(request, "shipping/tracking/order.html", {"order": order})
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to carrier sites
+    return response
+
+
+@login_not_required
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def track_lookup(request):
+    """Find a tracking page by order number and email. A wrong email and an unknown number
+    give the same answer; attempts are limited per client IP."""
+    if request.method == "GET":
+        form = TrackingLookupForm()
+    else:
+        if not tracking.lookup_allowed(request.META.get("REMOTE_ADDR", "")):
+            return render(request, "shipping/tracking/rate_limited.html", status=429)
+        form = TrackingLookupForm(request.POST)
+        if form.is_valid():
+            order = tracking.order_for_lookup(
+                number=form.cleaned_data["number"], email=form.cleaned_data["email"]
+            )
+            if order is not None:
+                return redirect(
+                    reverse("shipping:track", args=[tracking.tracking_token_for(order)])
+                )
+            form.add_error(None, NOT_FOUND_MESSAGE)
+    response = render(request, "shipping/tracking/lookup.html", {"form": form})
+    response["X-Robots-Tag"] = "noindex"
+    return response
