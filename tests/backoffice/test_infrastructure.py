@@ -159,3 +159,18 @@ def test_create_user_command_switches_role_rather_than_adding_one():
     user = get_user_model().objects.get(username="jo")
     assert list(user.groups.values_list("name", flat=True)) == [ORDER_STAFF]
     assert user.is_staff is False
+
+
+def test_manage_py_names_a_configuration_error_instead_of_a_django_internal_one():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "BACKOFFICE_TESTING"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="backoffice.settings")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "Configuration error: SECRET_KEY must be set when DEBUG is off." in result.stderr
+    assert "AppRegistryNotReady" not in result.stderr
