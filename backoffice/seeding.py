@@ -777,8 +777,12 @@ class OrderFactory:
                 status = S.COMPLETE
             if status == S.PENDING:
                 return []
+            if not ships and status == S.PAID:
+                status = S.COMPLETE  # order_transition completes it with the payment
             if status == S.CANCELLED:
-                return [S.CANCELLED] if r() < 0.6 else [S.PAID, S.CANCELLED]
+                if r() < 0.6:
+                    return [S.CANCELLED]
+                return [S.PAID, S.CANCELLED] if ships else [S.PAID, S.COMPLETE, S.CANCELLED]
             return [S.PAID] if status == S.PAID else [S.PAID, S.COMPLETE]
         if status == S.PENDING:
             return [S.PAID, S.PENDING] if r() < 0.03 else []  # a rolled-back payment

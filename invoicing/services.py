@@ -17,13 +17,12 @@ from orders.actors import Actor
 from orders.formatting import money
 from orders.models import Channel, Order, OrderEvent, OrderStatus
 from orders.services import OrderError, order_event_add
+from orders.status import reverses_sale
 
 from .dates import end_of_day, today
 from .models import Invoice, InvoiceLine, PaymentRecord
 
 ANONYMOUS_PROFILE_NAME = ("Anonymous", "customer")
-PAID_STATES = {OrderStatus.PAID, OrderStatus.IN_PROCESS}
-UNPAID_STATES = {OrderStatus.PENDING, OrderStatus.CANCELLED}
 
 
 class InvoiceError(OrderError):
@@ -97,7 +96,7 @@ def on_order_status_changed(sender, *, order, from_status, to_status, actor, **k
     """
     if to_status == OrderStatus.PAID:
         invoice_create_for_order(order=order, actor=actor)
-    elif from_status in PAID_STATES and to_status in UNPAID_STATES:
+    elif reverses_sale(from_status, to_status):
         invoice_reverse_for_order(order=order, actor=actor)
 
 

@@ -23,6 +23,9 @@ from .models import ApiKey, Channel, DownloadLink, Order, OrderEvent, OrderLine,
 from .signals import order_status_changed
 from .status import Effect, transition_for
 
+# Who completes a paid order that has nothing to ship.
+NOTHING_TO_SHIP = Actor.system("Back office")
+
 
 class OrderError(Exception):
     """An order rule was broken; the message is fit to show a user."""
@@ -206,6 +209,14 @@ def order_transition(
     order_status_changed.send(
         sender=Order, order=order, from_status=source, to_status=to, actor=actor, note=note
     )
+    if to == OrderStatus.PAID and not order.has_shippable_lines:
+        # Nothing ships (digital goods, services, a counter sale): paid is done (seed 003).
+        return order_transition(
+            order_id=order.pk,
+            to=OrderStatus.COMPLETE,
+            actor=NOTHING_TO_SHIP,
+            note="Nothing on this order ships.",
+        )
     return order
 
 

@@ -21,6 +21,12 @@ def nothing_left_to_ship(order: Order) -> str | None:
     return None
 
 
+def ships_nothing(order: Order) -> str | None:
+    if order.has_shippable_lines:
+        return "This order shipped; a completed shipped order stays complete."
+    return None
+
+
 def has_items_to_ship(order: Order) -> str | None:
     if not order.has_shippable_lines:
         return "Nothing on this order ships; complete it instead."
@@ -80,12 +86,35 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Transition(S.SHIPPED, S.DELIVERED, "Mark delivered"),
         Transition(S.SHIPPED, S.COMPLETE, "Complete"),
         Transition(S.DELIVERED, S.COMPLETE, "Complete"),
+        # An order with nothing to ship completes as soon as it is paid (seed 003), so Complete
+        # is still "paid" for it: it can be rolled back or cancelled like a paid order.
+        Transition(
+            S.COMPLETE,
+            S.PENDING,
+            "Roll back to pending",
+            guards=(ships_nothing,),
+            effects=(Effect.REVERSE_SALE,),
+        ),
+        Transition(
+            S.COMPLETE,
+            S.CANCELLED,
+            "Cancel",
+            guards=(ships_nothing,),
+            effects=(Effect.REVERSE_SALE,),
+        ),
     ]
 }
 
 
 def transition_for(source: str, target: str) -> Transition | None:
     return TRANSITIONS.get((source, target))
+
+
+def reverses_sale(source: str, target: str) -> bool:
+    """Whether moving from `source` to `target` undoes a payment (a rollback or a cancel of a paid
+    order): what apps above orders reverse their own records on (payments, invoices)."""
+    move = transition_for(source, target)
+    return move is not None and Effect.REVERSE_SALE in move.effects
 
 
 def transitions_from(source: str) -> list[Transition]:

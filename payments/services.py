@@ -9,6 +9,7 @@ from django.db import transaction
 from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import OrderError, order_event_add, order_transition
+from orders.status import reverses_sale
 
 from .models import Payment
 
@@ -110,8 +111,7 @@ def on_order_status_changed(sender, *, order, from_status, to_status, actor, **k
                 recorded_by=actor.user,
             )
         return
-    was_paid = from_status in {OrderStatus.PAID, OrderStatus.IN_PROCESS}
-    if was_paid and to_status in {OrderStatus.PENDING, OrderStatus.CANCELLED}:
+    if reverses_sale(from_status, to_status):
         payment_reverse(order=order, actor=actor)
 
 

@@ -13,7 +13,13 @@ from orders.actors import Actor
 from orders.models import Channel, Order, OrderEvent, OrderStatus
 from orders.services import order_transition
 from payments.services import AlreadyPaid
-from tests.factories import ProfileFactory
+from tests.factories import (
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    ProfileFactory,
+    VariantFactory,
+)
 
 from .conftest import invoice_snapshot, order_of, pay, roll_back
 
@@ -305,3 +311,25 @@ def test_concurrent_guests_without_an_anonymous_profile_share_one():
     anonymous = CustomerSettings.load().anonymous_profile
     assert Profile.objects.filter(first_name="Anonymous").count() == 1
     assert set(Invoice.objects.values_list("profile_id", flat=True)) == {anonymous.pk}
+
+
+@pytest.mark.parametrize("to", [OrderStatus.PENDING, OrderStatus.CANCELLED])
+def test_a_digital_order_completed_on_payment_rolls_back_its_invoice_and_payment(
+    anonymous_profile, to
+):
+    order = OrderFactory()
+    OrderLineFactory(
+        order=order, variant=VariantFactory(product=ProductFactory(is_shippable=False))
+    )
+    Order.objects.filter(pk=order.pk).update(total=order.subtotal)
+    order.refresh_from_db()
+    pay(order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETE
+
+    roll_back(order, to=to)
+
+    invoice = Invoice.objects.get(order=order)
+    assert invoice.status == Invoice.Status.VOID
+    assert invoice.payment_records.get().reversed_at is not None
+    assert order.payments.get().status == "reversed"

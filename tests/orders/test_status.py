@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import StockMovement
 from orders.actors import Actor
-from orders.models import OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import TransitionRefused, order_transition
 from orders.signals import order_status_changed
 from orders.status import allowed_transitions
@@ -65,6 +65,76 @@ def test_complete_is_allowed_once_nothing_is_left_to_ship(source, target):
     order_transition(order_id=order.pk, to=target, actor=ACTOR)
     order.refresh_from_db()
     assert order.status == S.COMPLETE
+
+
+def digital_order(status):
+    order = order_with_lines(lines=0, status=status)
+    OrderLineFactory(
+        order=order, variant=VariantFactory(product=ProductFactory(is_shippable=False))
+    )
+    return order
+
+
+@pytest.mark.django_db
+def test_an_order_with_nothing_to_ship_completes_when_paid():
+    order = digital_order(S.PENDING)
+    seen = []
+
+    def record(sender, *, from_status, to_status, **kwargs):
+        seen.append((from_status, to_status))
+
+    order_status_changed.connect(record)
+    try:
+        done = order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
+    finally:
+        order_status_changed.disconnect(record)
+    order.refresh_from_db()
+    assert done.status == order.status == S.COMPLETE
+    assert order.stock_committed and order.paid_at is not None
+    # Paid first (so payments, invoices and the digital goods email react to it), then Complete.
+    assert seen == [(S.PENDING, S.PAID), (S.PAID, S.COMPLETE)]
+    moves = order.events.filter(kind=OrderEvent.Kind.STATUS).order_by("id")
+    assert [(e.from_status, e.to_status, e.actor_label) for e in moves] == [
+        (S.PENDING, S.PAID, "Test"),
+        (S.PAID, S.COMPLETE, "Back office"),
+    ]
+    assert moves.last().message == "Nothing on this order ships."
+
+
+@pytest.mark.django_db
+def test_an_order_that_ships_stays_paid_when_paid():
+    order = order_with_lines(lines=1, status=S.PENDING)
+    order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
+    order.refresh_from_db()
+    assert order.status == S.PAID
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", [S.PENDING, S.CANCELLED])
+def test_a_completed_order_with_nothing_to_ship_can_still_be_rolled_back(target):
+    order = digital_order(S.PENDING)
+    variant = order.lines.get().variant
+    before = (variant.stock, variant.units_sold)
+    order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR, payment_recorded=True)
+    assert target in {t.target for t in allowed_transitions(Order.objects.get(pk=order.pk))}
+
+    order_transition(order_id=order.pk, to=target, actor=ACTOR)
+
+    order.refresh_from_db()
+    variant.refresh_from_db()
+    assert order.status == target and not order.stock_committed
+    assert (variant.stock, variant.units_sold) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", [S.PENDING, S.CANCELLED])
+def test_a_completed_order_that_shipped_is_final(target):
+    order = order_with_lines(lines=1, status=S.COMPLETE)
+    assert not allowed_transitions(order)
+    with pytest.raises(TransitionRefused, match="stays complete"):
+        order_transition(order_id=order.pk, to=target, actor=ACTOR)
+    order.refresh_from_db()
+    assert order.status == S.COMPLETE and not order.events.exists()
 
 
 @pytest.mark.django_db
