@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 
 from backoffice.celery import app
 from notifications import tasks
@@ -17,6 +18,8 @@ from notifications.models import OutboxMessage
 from orders.actors import Actor
 from orders.models import OrderStatus
 from orders.services import order_transition
+from shipping.models import Carrier, OrderTracking
+from shipping.tracking import tracking_url
 from tests.factories import order_with_lines
 
 BROKER = os.environ.get("NOTIFICATIONS_E2E_BROKER", "redis://127.0.0.1:6379/9")
@@ -94,3 +97,43 @@ def test_a_delivered_order_reaches_the_smtp_server_once_through_the_worker(smtp,
     (email,) = smtp.messages
     assert email["Message-ID"] == message.message_id
     assert email["To"] == "ada@example.com"
+
+
+UPS = "1Z999AA10123456784"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shipment_recorded_in_the_back_office_emails_the_tracking_link_once(
+    smtp, worker, staff_client
+):
+    """Staff post the order page's shipment form; the worker sends one Shipped email carrying
+    the carrier's tracking link and the customer's tracking page."""
+    order = order_with_lines(status=OrderStatus.PAID, customer_email="grace@example.com")
+    form = {
+        "carrier": Carrier.objects.get(code="ups").pk,
+        "tracking_numbers": UPS,
+        "shipped_on": "2026-11-20",
+        **{f"qty_{line.pk}": line.quantity for line in order.lines.all()},
+    }
+    response = staff_client.post(reverse("shipping:shipment_record", args=[order.number]), form)
+    assert response.status_code == 302
+    message = OutboxMessage.objects.get(order=order, kind=OutboxMessage.Kind.SHIPPED)
+
+    wait_for(
+        lambda: OutboxMessage.objects.get(pk=message.pk).status == OutboxMessage.Status.SENT,
+        what="the sent-mark",
+    )
+    connection.close()
+    assert worker.poll() is None
+    (email,) = smtp.messages
+    assert email["Message-ID"] == message.message_id
+    assert email["To"] == "grace@example.com"
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in email.walk()
+        if not part.is_multipart()
+    }
+    token = OrderTracking.objects.get(order=order, revoked_at__isnull=True).token
+    for body in (parts["text/plain"], parts["text/html"]):
+        assert f"https://www.ups.com/track?tracknum={UPS}" in body
+        assert tracking_url(token) in body
