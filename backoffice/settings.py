@@ -26,6 +26,10 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_seconds(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("BACKOFFICE_TESTING", False)
 
@@ -132,7 +136,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = os.environ.get("STORE_TIMEZONE", "UTC")
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-hands outbox emails the broker never got (it was down) or a dead worker held.
-    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 30.0},
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": env_seconds("NOTIFICATIONS_SWEEP_INTERVAL", 30),
+    },
 }
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -166,13 +173,14 @@ NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get(
 NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
 # Seconds: the first retry's wait, doubling up to the cap (kept under the broker's visibility
 # timeout, so a task waiting for its retry is never redelivered).
-NOTIFICATIONS_RETRY_BASE = 30
-NOTIFICATIONS_RETRY_MAX = 60 * 60
-NOTIFICATIONS_SMTP_TIMEOUT = 30
+# The fault tests shorten these (and the sweep's interval) through the environment.
+NOTIFICATIONS_RETRY_BASE = env_seconds("NOTIFICATIONS_RETRY_BASE", 30)
+NOTIFICATIONS_RETRY_MAX = env_seconds("NOTIFICATIONS_RETRY_MAX", 60 * 60)
+NOTIFICATIONS_SMTP_TIMEOUT = env_seconds("NOTIFICATIONS_SMTP_TIMEOUT", 30)
 # A `sending` claim older than this belongs to a dead worker; longer than any SMTP conversation.
-NOTIFICATIONS_SENDING_LEASE = 5 * 60
+NOTIFICATIONS_SENDING_LEASE = env_seconds("NOTIFICATIONS_SENDING_LEASE", 5 * 60)
 # The sweep leaves freshly queued rows to their own hand-off for this long.
-NOTIFICATIONS_SWEEP_GRACE = 60
+NOTIFICATIONS_SWEEP_GRACE = env_seconds("NOTIFICATIONS_SWEEP_GRACE", 60)
 NOTIFICATIONS_SWEEP_BATCH = 500
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -195,6 +203,8 @@ STORE_CURRENCY_PLACES = int(os.environ.get("STORE_CURRENCY_PLACES", "2"))
 GATEWAY_ENCRYPTION_KEY = os.environ.get("GATEWAY_ENCRYPTION_KEY", "")
 # How long a buyer's download links work (they are revoked at once by a rollback).
 DOWNLOAD_LINK_DAYS = int(os.environ.get("DOWNLOAD_LINK_DAYS", "14"))
+# How often an open back-office page asks whether new online orders came in (the nav badge).
+NEW_ORDERS_POLL_SECONDS = int(os.environ.get("NEW_ORDERS_POLL_SECONDS", "15"))
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
