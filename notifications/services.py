@@ -164,26 +164,42 @@ def outbox_deliver(*, message_id: int) -> str:
         # attempts like an SMTP failure rather than bouncing between the sweep and the worker.
         logger.exception("Outbox message %s could not be rendered", message.pk)
         return _record_failure(message, f"{type(exc).__name__}: {exc}")
+    connection = get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT)
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
         headers={"Message-ID": message.message_id},
-        connection=get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT),
+        connection=connection,
     )
     email.attach_alternative(rendered.html, "text/html")
     try:
+        # Opened here and closed only after the sent-mark: between the server's acceptance
+        # (its answer to DATA) and the mark there is nothing but the mark, not even QUIT.
+        connection.open()
         email.send()
     except (smtplib.SMTPException, OSError) as exc:
+        _hang_up(connection)
         return _record_failure(message, f"{type(exc).__name__}: {exc}")
-    _finish(
-        message,
-        status=Status.SENT,
-        event=f"{_label(message)} sent to {message.to_email}.",
-        sent_at=timezone.now(),
-    )
+    try:
+        _finish(
+            message,
+            status=Status.SENT,
+            event=f"{_label(message)} sent to {message.to_email}.",
+            sent_at=timezone.now(),
+        )
+    finally:
+        _hang_up(connection)
     return SENT
+
+
+def _hang_up(connection) -> None:
+    """Close the SMTP connection; the email's fate is settled, so a failing QUIT is only logged."""
+    try:
+        connection.close()
+    except (smtplib.SMTPException, OSError):
+        logger.warning("Closing the SMTP connection failed", exc_info=True)
 
 
 @transaction.atomic
