@@ -43,6 +43,9 @@ STAFF_PERMISSIONS = [
     # Staff see the order's emails and retry a failed one.
     "notifications.view_outboxmessage",
     "notifications.change_outboxmessage",
+    # Staff export what their lists show (CSV, XLSX); each sees only their own exports.
+    "reports.add_export",
+    "reports.view_export",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,

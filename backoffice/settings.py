@@ -140,6 +140,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.sweep",
         "schedule": env_seconds("NOTIFICATIONS_SWEEP_INTERVAL", 30),
     },
+    # Deletes exports older than EXPORT_KEEP_DAYS, files and all.
+    "reports-exports-prune": {"task": "reports.tasks.exports_prune_task", "schedule": 60 * 60},
 }
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -218,6 +220,8 @@ STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+# Uploaded and generated files (digital goods, exports): with several machines, a volume
+# every web process and worker shares.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -232,6 +236,13 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 if DEBUG or TESTING:
     # WhiteNoise serves from the finders here, but warns on a missing STATIC_ROOT.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- Exports --------------------------------------------------------------------------------
+# Up to these many rows an export streams in the request; more run on the worker with a
+# progress bar (CSV streams at ~100,000 rows/s, XLSX is several times slower per row).
+EXPORT_INLINE_MAX_ROWS_CSV = int(os.environ.get("EXPORT_INLINE_MAX_ROWS_CSV", 200_000))
+EXPORT_INLINE_MAX_ROWS_XLSX = int(os.environ.get("EXPORT_INLINE_MAX_ROWS_XLSX", 20_000))
+EXPORT_KEEP_DAYS = 7
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("invoicing.urls")),
     path("", include("notifications.urls")),
     path("", include("shipping.urls")),
+    path("", include("reports.urls")),
 ]

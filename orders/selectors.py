@@ -291,3 +291,15 @@ def download_link_live(*, signed_token: str) -> DownloadLink | None:
         return None
     link = DownloadLink.objects.select_related("digital_file").filter(token=token).first()
     return link if link is not None and link.is_live else None
+
+
+def orders_matching(*, user, filters: Mapping) -> QuerySet[Order]:
+    """Every order the list shows for `filters`, in the list's order and unpaged: what an
+    export of the list walks. Same filters and sort as `order_list` (an invalid filter value is
+    dropped there and here alike)."""
+    filterset = OrderFilter(filters)
+    filterset.is_valid()
+    sort = filters.get("sort")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    queryset = filterset.filter_queryset(Order.objects.with_line_facts())
+    return queryset.order_by(*_ordering(SORTS[sort]))

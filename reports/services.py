@@ -1,0 +1,188 @@
+"""Starting and running exports. Small ones stream in the request; large ones run on the
+worker, which writes the file and counts its progress for the page that polls it."""
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.http import QueryDict
+from django.utils import timezone
+
+from .exports import SOURCES, Source, count_upto, csv_blocks, write_xlsx
+from .models import Export
+
+logger = logging.getLogger(__name__)
+
+# What a query string may carry besides filters: paging is not part of what is exported.
+_NOT_FILTERS = {"after", "before", "per_page", "format", "csrfmiddlewaretoken"}
+
+
+class ExportError(Exception):
+    """The export cannot be made as asked; the message is fit to show a user."""
+
+
+@dataclass
+class Plan:
+    """How to make an export: now, in the request, or as a job on the worker."""
+
+    source: Source
+    filters: QueryDict
+    format: str
+    filename: str
+    inline: bool
+
+
+def _filters(query: str) -> QueryDict:
+    filters = QueryDict(query, mutable=True)
+    for name in _NOT_FILTERS:
+        filters.pop(name, None)
+    filters._mutable = False
+    return filters
+
+
+def _source(key: str, user) -> Source:
+    source = SOURCES.get(key)
+    if source is None:
+        raise ExportError(f"There is no list called “{key}” to export.")
+    if not user.has_perm(source.permission):
+        raise ExportError(f"You may not export {source.title.lower()}.")
+    return source
+
+
+def inline_limit(fmt: str) -> int:
+    if fmt == Export.Format.XLSX:
+        return settings.EXPORT_INLINE_MAX_ROWS_XLSX
+    return settings.EXPORT_INLINE_MAX_ROWS_CSV
+
+
+def export_plan(*, user, source_key: str, query: str, fmt: str) -> Plan:
+    """Check the request and decide where the export runs: rows up to the format's inline
+    limit stream in the request; more go to the worker. Counting stops at the limit."""
+    if fmt not in Export.Format.values:
+        raise ExportError("Export as CSV or XLSX.")
+    source = _source(source_key, user)
+    filters = _filters(query)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"{source.key}-{stamp}.{fmt}"
+    limit = inline_limit(fmt)
+    queryset = source.queryset(user=user, filters=filters)
+    inline = count_upto(queryset, limit + 1) <= limit
+    return Plan(source=source, filters=filters, format=fmt, filename=filename, inline=inline)
+
+
+def export_stream_csv(plan: Plan, *, user):
+    return csv_blocks(plan.source, plan.source.queryset(user=user, filters=plan.filters))
+
+
+def export_xlsx_file(plan: Plan, *, user):
+    """The XLSX, written to a temporary file that is gone once it is closed."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
+    write_xlsx(plan.source, plan.source.queryset(user=user, filters=plan.filters), handle)
+    handle.seek(0)
+    return handle
+
+
+def export_queue(plan: Plan, *, user) -> Export:
+    """Record the export job and hand it to the worker after commit."""
+    export = Export.objects.create(
+        source=plan.source.key,
+        query=plan.filters.urlencode(),
+        format=plan.format,
+        filename=plan.filename,
+        created_by=user,
+    )
+    from .tasks import export_run_task
+
+    transaction.on_commit(lambda: export_run_task.delay(export.pk))
+    return export
+
+
+class _Progress:
+    """Saves the rows written at most every half second (a row update, outside any
+    transaction, so the page polling it sees it at once)."""
+
+    def __init__(self, export_id: int):
+        self.export_id = export_id
+        self.last = 0.0
+
+    def __call__(self, rows: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last >= 0.5:
+            Export.objects.filter(pk=self.export_id).update(rows_done=rows)
+            self.last = now
+
+
+def export_run(*, export_id: int) -> Export:
+    """The worker's part: write the file, keep the progress, then mark it ready (or failed,
+    with the reason). Runs once: a job another worker holds (or finished) is left alone."""
+    now = timezone.now()
+    # Queued, or running on a worker that died (the task is redelivered: acks late).
+    claimable = Q(status=Export.Status.QUEUED) | Q(
+        status=Export.Status.RUNNING, started_at__lt=now - timedelta(minutes=30)
+    )
+    claimed = Export.objects.filter(claimable, pk=export_id).update(
+        status=Export.Status.RUNNING, started_at=now, rows_done=0
+    )
+    export = Export.objects.select_related("created_by").get(pk=export_id)
+    if not claimed:
+        return export
+    try:
+        source = _source(export.source, export.created_by)
+        queryset = source.queryset(user=export.created_by, filters=_filters(export.query))
+        total = queryset.order_by().count()
+        Export.objects.filter(pk=export_id).update(rows_total=total)
+        progress = _Progress(export_id)
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, export.filename)
+            if export.format == Export.Format.XLSX:
+                rows = write_xlsx(source, queryset, path, progress=progress)
+            else:
+                _write_csv(source, queryset, path, progress)
+                rows = total
+            progress(rows, force=True)
+            with open(path, "rb") as handle:
+                export.file.save(export.filename, File(handle), save=False)
+        Export.objects.filter(pk=export_id).update(
+            status=Export.Status.DONE,
+            file=export.file.name,
+            rows_total=rows,
+            rows_done=rows,
+            finished_at=timezone.now(),
+        )
+    except Exception as exc:
+        logger.exception("Export %s failed", export_id)
+        Export.objects.filter(pk=export_id).update(
+            status=Export.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+    export.refresh_from_db()
+    return export
+
+
+def _write_csv(source, queryset, path, progress) -> int:
+    rows = -1  # the header is a line too
+    with open(path, "wb") as out:
+        for block in csv_blocks(source, queryset):
+            out.write(block)
+            # A row per line: the CSV's text cells never hold a newline unquoted, and names
+            # or emails with one are rare enough for a progress bar.
+            rows += block.count(b"\n")
+            progress(rows)
+    return rows
+
+
+def exports_prune() -> int:
+    """Delete exports (and their files) older than EXPORT_KEEP_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    old = list(Export.objects.filter(created_at__lt=cutoff))
+    for export in old:
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+    return len(old)
