@@ -135,6 +135,11 @@ class Order(models.Model):
                 name="order_chan_status_placed_idx",
             ),
             models.Index(fields=["total", "id"], name="order_total_idx"),
+            # The staff alert counts the online orders above a user's NewOrdersMarker: ids
+            # grow in arrival order (placed_at is the storefront's, and may be back-dated).
+            models.Index(
+                fields=["id"], condition=Q(channel=Channel.ONLINE), name="order_online_id_idx"
+            ),
             # Fraud velocity: orders from one IP or one card in the last 24 hours.
             models.Index(fields=["client_ip", "placed_at"], name="order_ip_placed_idx"),
             models.Index(
@@ -185,6 +190,28 @@ class Order(models.Model):
             line.is_shippable and line.quantity_fulfilled < line.quantity
             for line in self.lines.all()
         )
+
+
+class NewOrdersMarker(models.Model):
+    """How far one user has seen the online orders: the id of the newest one they were shown.
+
+    A high-water mark, not a row per order: the nav badge counts the online orders above it,
+    and seeing the newest ones moves it up, which also covers older ones not on screen (an
+    order back-dated by its storefront, the 51st new one). A user without a marker has never
+    polled; their first poll starts it at the newest online order, so nobody is greeted with
+    thousands. Not a foreign key: deleting an order must not move anybody's mark. (Ids are
+    taken at insert: an order whose intake commits after a newer one was already seen would
+    be missed. Intake holds its transaction for milliseconds, so that window stays tiny.)
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    seen_up_to_id = models.BigIntegerField()
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user_id} has seen online orders up to id {self.seen_up_to_id}"
 
 
 class OrderLine(models.Model):
