@@ -1,6 +1,11 @@
-"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live_server."""
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live_server.
+
+A failing test leaves a full-page screenshot of where it stopped in test-results/ (CI keeps
+that folder as an artifact)."""
 
 import os
+import re
+from pathlib import Path
 
 import pytest
 
@@ -29,12 +34,30 @@ def browser():
         browser.close()
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # a crashed page must not hide the test's own failure
+            print(f"No screenshot for {request.node.nodeid}: {exc}")
     context.close()
 
 
