@@ -1,6 +1,7 @@
 import re
 
 import django_filters
+from django import forms
 
 from .models import Channel, Order, OrderStatus
 
@@ -13,10 +14,24 @@ def order_number_in(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+class OrderIdFilter(django_filters.NumberFilter):
+    """An order id (a whole number in the id column's range), not NumberFilter's decimal."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, empty_label="Any status")
     channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel")
     q = django_filters.CharFilter(method="filter_q", label="Find")
+    # The orders that arrived after order id N: where the new-orders badge links, with the
+    # user's mark at the time, so the page keeps showing the same orders once they are seen.
+    arrived_after = OrderIdFilter(field_name="id", lookup_expr="gt")
 
     class Meta:
         model = Order

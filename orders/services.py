@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import CatalogSettings
@@ -19,7 +20,16 @@ from catalog.services import (
 )
 
 from .actors import Actor
-from .models import ApiKey, Channel, DownloadLink, Order, OrderEvent, OrderLine, OrderStatus
+from .models import (
+    ApiKey,
+    Channel,
+    DownloadLink,
+    NewOrdersMarker,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 from .signals import order_status_changed
 from .status import Effect, transition_for
 
@@ -280,3 +290,25 @@ def order_delete(*, order_id: int, actor: Actor) -> int:
 def download_link_use(*, link_id: int) -> None:
     """Count a download (in the database: concurrent downloads all count)."""
     DownloadLink.objects.filter(pk=link_id).update(downloads=F("downloads") + 1)
+
+
+def new_orders_marker_create(*, user) -> None:
+    """Start `user`'s new-order alerts now: every online order already in is counted as seen,
+    so a new user is not greeted with the whole history. One statement; a second tab's first
+    poll racing this one changes nothing (ON CONFLICT DO NOTHING), nor does an existing mark.
+    """
+    newest = Order.objects.filter(channel=Channel.ONLINE).order_by("-id").values("id")[:1]
+    NewOrdersMarker.objects.bulk_create(
+        [NewOrdersMarker(user_id=user.pk, seen_up_to_id=Coalesce(Subquery(newest), Value(0)))],
+        ignore_conflicts=True,
+    )
+
+
+def new_orders_mark_seen(*, user, up_to_id: int) -> bool:
+    """Record that `user` has seen the online orders up to id `up_to_id`, and whether the mark
+    moved. It only moves up, in one conditional UPDATE: two tabs reporting out of order never
+    bring back an alert. A user without a mark gets none here; their first poll starts it."""
+    moved = NewOrdersMarker.objects.filter(user_id=user.pk, seen_up_to_id__lt=up_to_id).update(
+        seen_up_to_id=up_to_id, seen_at=timezone.now()
+    )
+    return bool(moved)

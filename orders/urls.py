@@ -6,6 +6,7 @@ app_name = "orders"
 
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
+    path("orders/new-online/", views.new_online_orders, name="new_online"),
     path("orders/<int:number>/", views.order_detail, name="detail"),
     path("orders/<int:number>/status/", views.order_status_change, name="status_change"),
     path("orders/<int:number>/notes/", views.order_note_add, name="note_add"),

@@ -6,6 +6,8 @@ the messages as an out-of-band swap.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
 
 from . import selectors, services
 from .actors import Actor
@@ -73,6 +76,9 @@ def order_list(request):
     if number is not None and selectors.order_id_by_number(user=request.user, number=number):
         return redirect("orders:detail", number=number)
     page = selectors.order_list(user=request.user, filters=request.GET)
+    if page.newest_unseen_id is not None:
+        # Showing the newest online orders is seeing them: this user's badge clears.
+        services.new_orders_mark_seen(user=request.user, up_to_id=page.newest_unseen_id)
     return render(
         request,
         "orders/order_list.html",
@@ -83,6 +89,30 @@ def order_list(request):
             "can_change_status": request.user.has_perm("orders.change_order_status"),
         },
     )
+
+
+@login_not_required
+@never_cache
+@require_GET
+def new_online_orders(request):
+    """The nav's badge of online orders this user has not seen, polled by htmx. Two queries:
+    the session's user, then the mark and the count together (a user's very first poll
+    adds one, starting their mark at the newest order). It says a number and nothing else.
+
+    Not behind the login redirect: a tab left open past its session would follow it and swap
+    the login page into the nav. It answers htmx's "stop polling" instead, and still refuses
+    a signed-in user who may not view orders.
+    """
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponseStopPolling()
+        return redirect_to_login(request.get_full_path())
+    if not request.user.has_perm(VIEW_ORDERS):
+        raise PermissionDenied
+    new = selectors.new_online_orders(user=request.user)
+    if new is None:
+        services.new_orders_marker_create(user=request.user)
+    return render(request, "orders/_new_orders.html#badge", {"new": new})
 
 
 @require_GET

@@ -49,6 +49,98 @@
     }
   });
 
+  // New online orders: htmx polls the nav badge (templates/orders/_new_orders.html); here an
+  // unchanged answer is not swapped in, so its live region speaks only when the count
+  // changes, and the chime plays when the count goes up, if this browser turned it on.
+  // Stored per browser: browsers only let a page play sound after a gesture there anyway.
+  var SOUND_KEY = "backoffice.newOrders.sound";
+  var HEARD_KEY = "backoffice.newOrders.heard";
+  var audio = null;
+
+  function stored(key) {
+    try { return window.localStorage.getItem(key); } catch (error) { return null; }
+  }
+
+  function store(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (error) { /* private mode: no memory */ }
+  }
+
+  function soundOn() {
+    return stored(SOUND_KEY) === "on";
+  }
+
+  function audioContext() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return null;
+    audio = audio || new Context();
+    if (audio.state === "suspended") audio.resume();
+    return audio;
+  }
+
+  // Two soft notes, synthesised with the Web Audio API: no sound file, works offline.
+  function chime() {
+    var context = audioContext();
+    if (!context) return;
+    [880, 1318.5].forEach(function (frequency, i) {
+      var start = context.currentTime + 0.02 + i * 0.16;
+      var tone = context.createOscillator();
+      var volume = context.createGain();
+      tone.type = "sine";
+      tone.frequency.value = frequency;
+      volume.gain.setValueAtTime(0.0001, start);
+      volume.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
+      volume.gain.exponentialRampToValueAtTime(0.0001, start + 0.35);
+      tone.connect(volume);
+      volume.connect(context.destination);
+      tone.start(start);
+      tone.stop(start + 0.4);
+    });
+  }
+
+  function badgeCount(root) {
+    var badge = root.querySelector("[data-new-orders]");
+    return badge ? Number(badge.dataset.newOrders) : 0;
+  }
+
+  function badgeState(root) {
+    var badge = root.querySelector("[data-new-orders]");
+    return badge ? badge.dataset.newOrders + "/" + badge.dataset.since : "";
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target.id !== "new-orders" || !event.detail.shouldSwap) return;
+    var incoming = document.createElement("template");
+    incoming.innerHTML = event.detail.serverResponse;
+    // Compared with what this browser last heard, in any tab: moving between pages or
+    // having two tabs open does not ring again for the same orders.
+    var count = badgeCount(incoming.content);
+    if (count > Number(stored(HEARD_KEY) || 0) && soundOn()) chime();
+    store(HEARD_KEY, String(count));
+    if (badgeState(incoming.content) === badgeState(target)) event.detail.shouldSwap = false;
+  });
+
+  document.querySelectorAll("[data-new-orders-sound]").forEach(function (toggle) {
+    toggle.setAttribute("aria-pressed", String(soundOn()));
+    toggle.hidden = false;
+  });
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-new-orders-sound]");
+    if (!toggle) return;
+    var on = toggle.getAttribute("aria-pressed") !== "true";
+    store(SOUND_KEY, on ? "on" : "off");
+    toggle.setAttribute("aria-pressed", String(on));
+    if (on) chime(); // this click is the gesture that lets the page play sound; and a preview
+  });
+
+  // A page opened later starts with its audio suspended until the user does something there.
+  ["pointerdown", "keydown"].forEach(function (type) {
+    document.addEventListener(type, function () {
+      if (soundOn()) audioContext();
+    }, { once: true, capture: true });
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
