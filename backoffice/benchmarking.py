@@ -2,19 +2,21 @@
 
 A probe is a name, a budget and a `run(context) -> Measurement`. Page probes time in-process
 GETs through Django's test client (server time, warm) and count their SQL queries; the intake
-probe posts orders to a real gunicorn. To measure something new, append a probe to `PROBES`
-(or write a class with `name` and `run`), and the table and the JSON pick it up.
+probe posts orders to a real gunicorn; the email probe ships orders to a worker of its own. To
+measure something new, append a probe to `PROBES` (or write a class with `name` and `run`), and
+the table and the JSON pick it up.
 """
 
+import functools
 import http.client
 import itertools
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -28,6 +30,9 @@ from typing import Protocol
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from backoffice import harness
+from backoffice.harness import free_port
 
 
 @dataclass
@@ -58,6 +63,10 @@ class Context:
     requests: int = 2_000
     concurrency: int = 8
     notifications: int = 500  # signed gateway notifications the notification probe posts
+    database_url: str = ""  # the bench database, for the processes a probe starts
+    emails: int = 250  # shipments the email probe records, paced at `email_rate` a second
+    email_rate: float = 50
+    work_dir: Path | None = None  # where a probe's processes write their logs
 
     def number(self, i: int) -> int:
         return self.order_numbers[i % len(self.order_numbers)] if self.order_numbers else 1
@@ -399,9 +408,208 @@ def _delete_with_dependents(queryset, depth: int = 6) -> None:
     queryset.delete()  # raises what still protects the rows
 
 
+@dataclass
+class ShippedEmailProbe:
+    """Record `emails` shipments, each completing its order (Paid → Shipped) in a transaction of
+    its own, paced at `email_rate` a second, while a real worker (prefork, as `make worker`)
+    sends the emails through a redis-server of the probe's own to an SMTP server in this
+    process; time each from its commit to the server having its shipped email. Five shipments
+    first warm the worker up, untimed. Everything the probe made is deleted afterwards."""
+
+    name: str = "shipped email, commit → SMTP server"
+    warmup: int = 5
+    deadline: float = 60  # seconds to wait for the last email after the last commit
+    needs_server = False
+
+    def run(self, ctx: Context) -> Measurement:
+        if not ctx.database_url:
+            return Measurement(self.name, "n/a (no database URL for the worker)")
+        try:
+            committed, message_ids, arrived = self._ship_and_record(ctx)
+        except harness.HarnessError as exc:
+            return Measurement(self.name, f"n/a ({exc})")
+        latencies = [
+            (arrived[message_ids[pk]] - at) * 1000
+            for pk, at in committed.items()
+            if message_ids.get(pk) in arrived
+        ]
+        if not latencies:
+            return Measurement(self.name, "n/a (no email arrived)")
+        missing = ctx.emails - len(latencies)
+        commits = sorted(committed.values())
+        span = commits[-1] - commits[0]
+        return Measurement(
+            probe=self.name,
+            status="250" + (f", missing×{missing}" if missing else ""),
+            median_ms=round(statistics.median(latencies), 2),
+            p95_ms=round(percentile(latencies, 95), 2),
+            throughput=round((len(commits) - 1) / span, 1) if span else None,
+            unit="shipments/s",
+        )
+
+    def _ship_and_record(self, ctx: Context) -> tuple[dict, dict, dict]:
+        """Returns {order id: commit time}, {order id: Message-ID} and {Message-ID: arrival
+        time at the SMTP server}."""
+        recorder = harness.SmtpRecorder()
+        log = (ctx.work_dir or Path(tempfile.gettempdir())) / "email-worker.log"
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-redis-") as redis_dir,
+            harness.RedisServer(directory=Path(redis_dir)) as redis,
+            harness.smtp_server(recorder) as smtp_port,
+            harness.handing_off_to(redis.url),
+            _shipping_fixture(self.warmup + ctx.emails) as order_ids,
+        ):
+            env = harness.process_env(
+                database_url=ctx.database_url, broker_url=redis.url, smtp_port=smtp_port
+            )
+            worker = harness.worker(env, log=log, solo=False).start()
+            ship = functools.partial(_ship, carrier_id=_carrier_id("ups"))
+            warmup, timed = order_ids[: self.warmup], order_ids[self.warmup :]
+            try:
+                for order_id in warmup:
+                    ship(order_id)
+                _wait_for_emails(recorder, worker, self.warmup, timeout=60, log=log)
+                committed = _paced(timed, rate=ctx.email_rate, action=ship)
+                try:
+                    _wait_for_emails(
+                        recorder, worker, len(order_ids), timeout=self.deadline, log=log
+                    )
+                except harness.HarnessError:
+                    if not worker.alive:
+                        raise
+                    # else what has not arrived by the deadline is reported as missing
+            finally:
+                worker.stop()
+            return committed, _shipped_message_ids(timed), recorder.first_arrival()
+
+
+def _wait_for_emails(recorder, worker, count: int, *, timeout: float, log: Path) -> None:
+    """Until the SMTP server has `count` emails; HarnessError when time runs out or the worker
+    exits."""
+
+    def arrived():
+        if not worker.alive:
+            raise harness.HarnessError(f"the worker exited; see {log}")
+        return len(recorder) >= count
+
+    harness.wait_for(arrived, timeout=timeout, what=f"{count} emails at the SMTP server")
+
+
+def _carrier_id(code: str) -> int:
+    from shipping.models import Carrier
+
+    return Carrier.objects.values_list("pk", flat=True).get(code=code)
+
+
+def _ship(order_id: int, *, carrier_id: int) -> float:
+    """Ship the whole order in one parcel; returns when its transaction committed, on the
+    monotonic clock the SMTP recorder also stamps arrivals with."""
+    from django.db import transaction
+
+    from orders.actors import Actor
+    from shipping.services import shipment_create
+
+    stamp: list[float] = []
+    with transaction.atomic():
+        # Registered first, so it runs right after COMMIT, before the hand-off to the broker.
+        transaction.on_commit(lambda: stamp.append(time.monotonic()))
+        shipment_create(
+            order_id=order_id,
+            carrier_id=carrier_id,
+            tracking_numbers=["1Z999AA10123456784"],  # a valid UPS number
+            actor=Actor.system("Bench"),
+        )
+    return stamp[0]
+
+
+def _paced(items: list, *, rate: float, action, threads: int = 4) -> dict:
+    """Run `action(item)` for each item, item i started at i / rate seconds (a few threads, so a
+    slow call does not delay the next ones); returns {item: what action returned}."""
+    results: dict = {}
+    counter = itertools.count()
+    lock = threading.Lock()
+    started = time.monotonic()
+
+    def work():
+        try:
+            while (i := next(counter)) < len(items):
+                time.sleep(max(0.0, started + i / rate - time.monotonic()))
+                result = action(items[i])
+                with lock:
+                    results[items[i]] = result
+        finally:
+            connection.close()  # this thread's own
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return results
+
+
+def _shipped_message_ids(order_ids: list[int]) -> dict[int, str]:
+    from notifications.models import OutboxMessage
+
+    return dict(
+        OutboxMessage.objects.filter(
+            order_id__in=order_ids, kind=OutboxMessage.Kind.SHIPPED
+        ).values_list("order_id", "message_id")
+    )
+
+
+@contextmanager
+def _shipping_fixture(count: int):
+    """`count` paid orders of one shippable line (no stock), each with its own customer email;
+    yields their ids and deletes them afterwards with what shipping them made (shipments,
+    emails, timeline)."""
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from orders.models import Channel, Order, OrderLine, OrderStatus
+
+    price = Decimal("10.00")
+    run = uuid.uuid4().hex[:8]
+    with transaction.atomic():
+        orders = Order.objects.bulk_create(
+            Order(
+                channel=Channel.ONLINE,
+                status=OrderStatus.PAID,
+                customer_email=f"bench.ship{i}.{run}@example.com",
+                customer_name=f"Bench Buyer {i}",
+                placed_at=timezone.now(),
+                currency="USD",
+                subtotal=price,
+                total=price,
+            )
+            for i in range(count)
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                sku="BENCH-SHIP",
+                name="Bench parcel",
+                unit_price=price,
+                quantity=1,
+                total=price,
+                is_shippable=True,
+            )
+            for order in orders
+        )
+    ids = [order.pk for order in orders]
+    try:
+        yield ids
+    finally:
+        with transaction.atomic():
+            _delete_with_dependents(Order.objects.filter(pk__in=ids))
+
+
 PROBES: list[Probe] = [
     IntakeProbe(),
     NotificationProbe(),
+    ShippedEmailProbe(),
     PageProbe("order list", _list(), budget_ms=25),
     PageProbe("order list, status=paid", _list("status=paid"), budget_ms=25),
     PageProbe("order list, channel=in_store", _list("channel=in_store"), budget_ms=25),
@@ -485,12 +693,6 @@ def write_json(path: Path, measurements: list[Measurement], **meta) -> None:
 
 class ServerError(RuntimeError):
     """gunicorn did not start or did not answer."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -30,7 +30,8 @@ class Command(BaseCommand):
     help = (
         "Measure the budgets of PRODUCT.md against a seeded database of its own "
         "(<database>_bench): intake API throughput through gunicorn, page server times and "
-        "SQL queries per page. Prints a table and writes .data/bench/latest.json."
+        "SQL queries per page, and shipped emails' time from commit to an SMTP server through "
+        "a real worker. Prints a table and writes .data/bench/latest.json."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +41,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--notifications", type=int, default=500, help="Gateway notifications to post."
         )
+        parser.add_argument(
+            "--emails",
+            type=int,
+            default=250,
+            help="Shipments whose emails are timed from commit to the SMTP server (at 50/s).",
+        )
         parser.add_argument("--repeat", type=int, default=50, help="Timed requests per page.")
         parser.add_argument(
             "--keep",
@@ -47,7 +54,9 @@ class Command(BaseCommand):
             help="Use the bench database as it is, even if its order count differs.",
         )
 
-    def handle(self, *args, orders, requests, concurrency, repeat, keep, notifications, **options):
+    def handle(
+        self, *args, orders, requests, concurrency, repeat, keep, notifications, emails, **options
+    ):
         if settings.DEBUG and sys.argv[1:2] == ["bench"]:
             # Measure as production runs. With DEBUG on (as `make` sets for local runs) Django
             # built its template engine without the cached loader, and turning DEBUG off now
@@ -70,6 +79,9 @@ class Command(BaseCommand):
                 requests=requests,
                 concurrency=concurrency,
                 notifications=notifications,
+                database_url=url,
+                emails=emails,
+                work_dir=out_dir,
             )
             results = self._measure(ctx, env, out_dir)
         self.stdout.write("")
@@ -153,7 +165,7 @@ class Command(BaseCommand):
 
         in_process = [p for p in benchmarking.PROBES if not getattr(p, "needs_server", False)]
         served = [p for p in benchmarking.PROBES if getattr(p, "needs_server", False)]
-        self.stdout.write("Measuring pages (in-process, warm)…")
+        self.stdout.write("Measuring in-process: shipped emails (own worker), pages (warm)…")
         # Production-like: no query log (DEBUG off); the test client's host is allowed and its
         # requests count as HTTPS, so SECURE_SSL_REDIRECT does not answer them with a redirect.
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
