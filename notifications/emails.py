@@ -1,15 +1,22 @@
-"""What each kind of email says: its subject and template context, built from the order as it
-is when the worker sends it (a corrected tracking number goes out corrected)."""
+"""What each kind of email says: its subject, sender, recipient and parts, rendered by `render`
+from an `EmailFacts`.
 
+The worker loads the facts from the order as it is when it sends (`facts_for`: a corrected
+tracking number goes out corrected). A store admin's preview (`notifications.previews`) builds
+them in memory, or loads them with `facts_for` without issuing a tracking token, and renders
+them with the same `render`: what the preview shows is what the worker would send.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from catalog.models import SerialCode
 from orders.formatting import money
-from orders.models import Order, OrderStatus
+from orders.models import DownloadLink, Order, OrderLine, OrderStatus
+from shipping.models import Shipment, TrackingNumber
 from shipping.tracking import tracking_url_for
 
 from .models import OutboxMessage
@@ -24,8 +31,56 @@ class EmailSkipped(Exception):
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
+    from_email: str
+    to_email: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class TrackingLink:
+    number: str
+    url: str  # "" when the carrier has no tracking page
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ParcelItem:
+    name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Parcel:
+    carrier_name: str
+    tracking: tuple[TrackingLink, ...]
+    items: tuple[ParcelItem, ...]
+
+
+@dataclass(frozen=True)
+class DigitalItem:
+    name: str
+    links: tuple[Download, ...]
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EmailFacts:
+    """Everything one email says, already fetched: rendering it reads no database."""
+
+    kind: str
+    order: Order
+    to_email: str
+    lines: tuple[OrderLine, ...]
+    tracking_page_url: str = ""
+    parcel: Parcel | None = None  # shipped, tracking updated
+    updated: TrackingLink | None = None  # tracking updated: the corrected number
+    digital_items: tuple[DigitalItem, ...] = ()
 
 
 SUBJECTS = {
@@ -36,39 +91,48 @@ SUBJECTS = {
     Kind.PAYMENT_UPDATE_REQUEST: "{store}: please update your payment method for order #{number}",
 }
 
+# The kinds whose email links to the customer's tracking page.
+WITH_TRACKING_PAGE = {Kind.SHIPPED, Kind.DELIVERED}
+
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _tracking(shipment) -> list[dict]:
-    numbers = getattr(shipment, "tracking_numbers", None) or getattr(
-        shipment, "trackingnumber_set", None
+def sender() -> str:
+    """The From of every customer email: the setting `services.outbox_deliver` sends with."""
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def _parcel(shipment: Shipment) -> Parcel:
+    carrier = shipment.carrier
+    return Parcel(
+        carrier_name=carrier.name,
+        tracking=tuple(
+            TrackingLink(t.number, carrier.tracking_url(t.number))
+            for t in shipment.tracking_numbers.all()
+        ),
+        items=tuple(ParcelItem(sl.order_line.name, sl.quantity) for sl in shipment.lines.all()),
     )
-    if numbers is None:
-        return []
-    return [
-        {"number": t.number, "url": shipment.carrier.tracking_url(t.number)} for t in numbers.all()
-    ]
 
 
-def _shipment_context(shipment) -> dict:
-    lines = getattr(shipment, "lines", None)
-    items = (
-        [{"name": sl.order_line.name, "quantity": sl.quantity} for sl in lines.all()]
-        if lines is not None
-        else []
+def _shipment(pk: int) -> Shipment:
+    return (
+        Shipment.objects.select_related("carrier")
+        .prefetch_related("tracking_numbers", "lines__order_line")
+        .get(pk=pk)
     )
-    return {
-        "shipment": shipment,
-        "carrier_name": shipment.carrier.name,
-        "tracking": _tracking(shipment),
-        "items": items,
-    }
 
 
-def _digital_context(order: Order) -> dict:
-    lines = list(order.lines.prefetch_related("download_links__digital_file"))
+def _digital_items(order: Order, lines: list[OrderLine]) -> tuple[DigitalItem, ...]:
+    links_by_line: dict[int, list[Download]] = {}
+    for link in (
+        DownloadLink.objects.filter(line__order=order).select_related("digital_file").order_by("id")
+    ):
+        if link.is_live:
+            links_by_line.setdefault(link.line_id, []).append(
+                Download(str(link.digital_file), absolute(link.get_absolute_url()))
+            )
     # Codes point at the order; a variant's codes go to its lines in line order (as allocated).
     codes_by_variant: dict[int, list[str]] = {}
     for variant_id, code in (
@@ -79,58 +143,82 @@ def _digital_context(order: Order) -> dict:
         codes_by_variant.setdefault(variant_id, []).append(code)
     items = []
     for line in lines:
-        links = [
-            {"name": str(link.digital_file), "url": absolute(link.get_absolute_url())}
-            for link in line.download_links.all()
-            if link.is_live
-        ]
+        links = links_by_line.get(line.pk, [])
         pool = codes_by_variant.get(line.variant_id, [])
         codes, codes_by_variant[line.variant_id] = pool[: line.quantity], pool[line.quantity :]
         if links or codes:
-            items.append({"name": line.name, "links": links, "codes": codes})
-    if not items:
-        raise EmailSkipped(f"Digital goods email not sent: order #{order.number} has none now.")
-    return {"digital_items": items}
+            items.append(DigitalItem(line.name, tuple(links), tuple(codes)))
+    return tuple(items)
 
 
-def context_for(message: OutboxMessage) -> dict:
+def facts_for(
+    message: OutboxMessage, *, tracking_page_url: Callable[[Order], str] = tracking_url_for
+) -> EmailFacts:
+    """The facts of an outbox message's email, read from the database now.
+
+    `tracking_page_url` gives the order's tracking-page link: by default the live token's,
+    issued on first need (the worker); a preview passes one that issues nothing."""
     order = message.order
+    lines = tuple(order.lines.all())
+    facts = {"kind": message.kind, "order": order, "to_email": message.to_email, "lines": lines}
+    if message.kind in WITH_TRACKING_PAGE:
+        facts["tracking_page_url"] = tracking_page_url(order)
+    _, _, rest = message.subject_key.partition(":")
+    if message.kind == Kind.SHIPPED:
+        facts["parcel"] = _parcel(_shipment(int(rest)))
+    elif message.kind == Kind.TRACKING_UPDATED:
+        number = TrackingNumber.objects.get(pk=int(rest.split(":")[0]))
+        shipment = _shipment(number.shipment_id)
+        facts["parcel"] = _parcel(shipment)
+        facts["updated"] = TrackingLink(number.number, shipment.carrier.tracking_url(number.number))
+    elif message.kind == Kind.DIGITAL_GOODS:
+        facts["digital_items"] = _digital_items(order, list(lines))
+    return EmailFacts(**facts)
+
+
+def _check_still_applies(facts: EmailFacts) -> None:
+    order = facts.order
+    if facts.kind == Kind.DIGITAL_GOODS and not facts.digital_items:
+        raise EmailSkipped(f"Digital goods email not sent: order #{order.number} has none now.")
+    if facts.kind == Kind.PAYMENT_UPDATE_REQUEST and order.status != OrderStatus.PENDING:
+        raise EmailSkipped(
+            f"Payment update request not sent: the order is {order.get_status_display()} now."
+        )
+
+
+def render(facts: EmailFacts) -> RenderedEmail:
+    """The email these facts make, with the store's name and sender from the settings.
+
+    Raises EmailSkipped when it no longer applies (a paid order's payment update request,
+    digital goods since rolled back). Reads no database."""
+    _check_still_applies(facts)
+    order = facts.order
     context = {
         "store_name": settings.STORE_NAME,
         "order": order,
         "customer_name": order.customer_name,
         "total": money(order.total, order.currency),
-        "lines": list(order.lines.all()),
+        "lines": facts.lines,
+        "tracking_page_url": facts.tracking_page_url,
+        "updated": facts.updated,
+        "digital_items": facts.digital_items,
     }
-    _, _, rest = message.subject_key.partition(":")
-    if message.kind in (Kind.SHIPPED, Kind.DELIVERED):
-        context["tracking_page_url"] = tracking_url_for(order)
-    if message.kind == Kind.SHIPPED:
-        shipment = apps.get_model("shipping", "Shipment").objects.get(pk=int(rest))
-        context.update(_shipment_context(shipment))
-    elif message.kind == Kind.TRACKING_UPDATED:
-        tracking_pk = int(rest.split(":")[0])
-        number = apps.get_model("shipping", "TrackingNumber").objects.get(pk=tracking_pk)
-        context.update(_shipment_context(number.shipment))
-        context["updated"] = {
-            "number": number.number,
-            "url": number.shipment.carrier.tracking_url(number.number),
-        }
-    elif message.kind == Kind.DIGITAL_GOODS:
-        context.update(_digital_context(order))
-    elif message.kind == Kind.PAYMENT_UPDATE_REQUEST and order.status != OrderStatus.PENDING:
-        raise EmailSkipped(
-            f"Payment update request not sent: the order is {order.get_status_display()} now."
+    if facts.parcel is not None:
+        context.update(
+            carrier_name=facts.parcel.carrier_name,
+            tracking=facts.parcel.tracking,
+            items=facts.parcel.items,
         )
-    return context
-
-
-def render_email(message: OutboxMessage) -> RenderedEmail:
-    context = context_for(message)
-    order = message.order
-    template = f"notifications/email/{message.kind}"
+    template = f"notifications/email/{facts.kind}"
     return RenderedEmail(
-        subject=SUBJECTS[message.kind].format(store=settings.STORE_NAME, number=order.number),
+        subject=SUBJECTS[facts.kind].format(store=settings.STORE_NAME, number=order.number),
+        from_email=sender(),
+        to_email=facts.to_email,
         text=render_to_string(f"{template}.txt", context),
         html=render_to_string(f"{template}.html", context),
     )
+
+
+def render_email(message: OutboxMessage) -> RenderedEmail:
+    """What the worker sends for an outbox message, rendered from the order as it is now."""
+    return render(facts_for(message))
