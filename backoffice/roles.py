@@ -84,6 +84,7 @@ ADMIN_PERMISSIONS = [
     "shipping.change_shippingmethod",
     "shipping.view_shippingsettings",
     "shipping.change_shippingsettings",
+    "notifications.preview_emails",
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -38,6 +38,8 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Store admins see what each kind of email looks like (Settings → Emails).
+        permissions = [("preview_emails", "Can preview the customer emails")]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "kind", "subject_key"], name="outbox_message_once"

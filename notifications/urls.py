@@ -7,4 +7,6 @@ app_name = "notifications"
 urlpatterns = [
     path("emails/failed/", views.failed_list, name="failed"),
     path("emails/<int:pk>/retry/", views.retry, name="retry"),
+    path("settings/emails/", views.email_list, name="email_list"),
+    path("settings/emails/<slug:kind>/", views.email_preview, name="email_preview"),
 ]

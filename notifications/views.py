@@ -1,15 +1,22 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.actors import Actor
 from orders.views import order_detail_response
 
+from . import previews
+from .emails import sender
+from .forms import PreviewOrderForm
 from .models import OutboxMessage
 from .services import NotificationError, outbox_retry
 
 CHANGE = "notifications.change_outboxmessage"
+# A preview may show a real order's email, so it takes seeing orders as well.
+PREVIEW = ["notifications.preview_emails", "orders.view_order"]
 
 
 @require_GET
@@ -43,3 +50,44 @@ def retry(request, pk: int):
     if request.htmx:
         return order_detail_response(request, number)
     return redirect("orders:detail", number=number)
+
+
+def _sending_as() -> dict:
+    return {"store_name": settings.STORE_NAME, "from_email": sender()}
+
+
+@require_GET
+@permission_required(PREVIEW, raise_exception=True)
+def email_list(request):
+    """Settings → Emails: each customer email, what sends it, and the store name and sender."""
+    return render(
+        request, "settings/email_list.html", {"kinds": previews.email_kinds(), **_sending_as()}
+    )
+
+
+@require_GET
+@permission_required(PREVIEW, raise_exception=True)
+def email_preview(request, kind: str):
+    """One kind of email as the worker renders it: for the sample order (built in memory,
+    never saved) or for a real order picked by number. Writes nothing."""
+    email_kind = previews.email_kind(kind)
+    if email_kind is None:
+        raise Http404("No such email.")
+    form = PreviewOrderForm(request.GET)
+    order = None
+    if form.is_valid() and form.cleaned_data["order"]:
+        number = form.cleaned_data["order"]
+        order = previews.order_for_preview(number)
+        if order is None:
+            form.add_error("order", f"There is no order #{number}: showing the sample order.")
+    preview = (
+        previews.preview_order(order, email_kind) if order else previews.preview_sample(email_kind)
+    )
+    context = {
+        "kinds": previews.email_kinds(),
+        "preview": preview,
+        "order": order,
+        "form": form,
+        **_sending_as(),
+    }
+    return render(request, "settings/email_preview.html", context)

@@ -94,6 +94,12 @@ ROUTES = {
         lambda o: reverse("customers:anonymous_profile"),
         lambda o: {"profile": o["profile"].pk},
     ),
+    "email list": ("get", lambda o: reverse("notifications:email_list"), None),
+    "email preview": (
+        "get",
+        lambda o: reverse("notifications:email_preview", kwargs={"kind": "shipped"}),
+        None,
+    ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
 }
 
@@ -122,6 +128,8 @@ EXPECTED = {
     "gateway deactivate": (LOGIN, FORBIDDEN, REDIRECT),
     "anonymous profile": (LOGIN, FORBIDDEN, OK),
     "anonymous profile set": (LOGIN, FORBIDDEN, REDIRECT),
+    "email list": (LOGIN, FORBIDDEN, OK),
+    "email preview": (LOGIN, FORBIDDEN, OK),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
