@@ -36,10 +36,12 @@ STAFF_PERMISSIONS = [
     "invoicing.view_paymentrecord",
     "shipping.view_carrier",
     "shipping.view_shippingmethod",
-    # Staff ship orders (seeds 000, 001, 004): record shipments, correct tracking numbers.
+    # Staff ship orders (seeds 000, 001, 004): record shipments, correct tracking numbers,
+    # revoke a customer's tracking link that reached the wrong person.
     "shipping.add_shipment",
     "shipping.view_shipment",
     "shipping.change_trackingnumber",
+    "shipping.change_ordertracking",
     # Staff see the order's emails and retry a failed one.
     "notifications.view_outboxmessage",
     "notifications.change_outboxmessage",

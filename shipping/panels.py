@@ -5,13 +5,14 @@ An action that fails (a tracking number that fails its check) re-renders the ord
 its bound form: the view leaves the form on the request, the panel picks it up.
 """
 
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
 from orders.models import Order
 from orders.panels import Panel
 
 from .forms import ShipmentForm, TrackingNumberForm
-from .models import Shipment
+from .models import OrderTracking, Shipment
 from .services import SHIPPING_STATUSES
 
 _SHIPMENT_FORM = "_shipping_shipment_form"
@@ -27,11 +28,19 @@ def keep_tracking_form(request: HttpRequest, form: TrackingNumberForm) -> None:
 
 
 def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
-    """Shipments with their lines and numbers, and the forms staff may use. Three queries for
-    the shipments, two for the form's choices, whatever the order's size."""
+    """Shipments with their lines and numbers, the customer's tracking link, and the forms
+    staff may use. Three queries for the shipments, two for the form's choices, whatever the
+    order's size.
+
+    The tracking link's issue date rides on the shipments' query (a subquery, not a query of
+    its own): its link goes out in the shipped and delivered emails, which only an order with
+    a shipment gets, so an order without one offers nothing to revoke.
+    """
     lines = list(order.lines.all())
+    live_link = OrderTracking.objects.filter(order=OuterRef("order_id"), revoked_at__isnull=True)
     shipments = list(
         Shipment.objects.filter(order=order)
+        .annotate(link_issued_at=Subquery(live_link.values("created_at")[:1]))
         .select_related("carrier", "method", "created_by")
         .prefetch_related("lines__order_line", "tracking_numbers")
     )
@@ -53,6 +62,8 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
         "form": form,
         "tracking_form": getattr(request, _TRACKING_FORM, None),
         "can_edit_tracking": user.has_perm("shipping.change_trackingnumber"),
+        "link_issued_at": shipments[0].link_issued_at if shipments else None,
+        "can_revoke_link": user.has_perm("shipping.change_ordertracking"),
     }
 
 

@@ -16,6 +16,7 @@ from . import carriers
 from .carriers import KNOWN_CARRIERS, ValidationResult
 from .models import (
     Carrier,
+    OrderTracking,
     Shipment,
     ShipmentLine,
     ShippingMethod,
@@ -23,6 +24,7 @@ from .models import (
     TrackingNumber,
 )
 from .signals import shipment_recorded, tracking_updated
+from .tracking import tracking_token_revoke
 
 # A later parcel of an order already marked Shipped (by hand, before shipments were recorded)
 # may still be recorded.
@@ -311,3 +313,31 @@ def lines_flag_sent(*, order_id: int, line_ids: list[int], actor: Actor) -> list
         actor=actor,
     )
     return list(OrderLine.objects.filter(pk__in=ids).order_by("pk"))
+
+
+@transaction.atomic
+def tracking_link_revoke(*, order_id: int, actor: Actor) -> None:
+    """Revoke the customer's tracking link of an order (it was forwarded or reached the wrong
+    person), on staff's word.
+
+    Guarantees: the order is locked first; its live token is revoked, so the old link gets the
+    tracking page's not-found answer, the same as a token that never existed; a fresh token is
+    issued at once (an order keeps one live token, see OrderTracking), so every email rendered
+    from now on carries the new link, including any already queued (the worker renders when it
+    sends); the customer is not emailed about it, and can still find the order by number and
+    email; the timeline records who revoked it. An order with no live link raises
+    ShipmentError and changes nothing.
+    """
+    order = _order_locked(order_id)
+    if not OrderTracking.objects.filter(order=order, revoked_at__isnull=True).exists():
+        raise ShipmentError(f"Order #{order.number} has no tracking link to revoke.")
+    tracking_token_revoke(order)
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.SHIPPING,
+        message=(
+            "Customer tracking link revoked: the old link no longer opens the tracking page; "
+            "emails from now on carry a new one."
+        ),
+        actor=actor,
+    )

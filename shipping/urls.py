@@ -14,4 +14,9 @@ urlpatterns = [
         views.tracking_edit,
         name="tracking_edit",
     ),
+    path(
+        "orders/<int:number>/tracking-link/revoke/",
+        views.revoke_tracking_link,
+        name="tracking_link_revoke",
+    ),
 ]

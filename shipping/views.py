@@ -19,6 +19,7 @@ from .services import (
     TrackingNumberInvalid,
     lines_flag_sent,
     shipment_create,
+    tracking_link_revoke,
     tracking_number_update,
 )
 
@@ -105,6 +106,24 @@ def tracking_edit(request, number: int, tracking_id: int):
     messages.error(request, "The tracking number was not changed: see the form for why.")
     keep_tracking_form(request, form)
     return order_detail_response(request, number)
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "shipping.change_ordertracking"], raise_exception=True)
+def revoke_tracking_link(request, number: int):
+    """Revoke the customer's tracking link; later emails carry a new one."""
+    order_id = order_id_or_404(request, number)
+    try:
+        tracking_link_revoke(order_id=order_id, actor=Actor.of(request.user))
+    except ShipmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"The tracking link of order #{number} is revoked: it now shows “not found”. "
+            "Emails from now on carry a new one.",
+        )
+    return back_to_order(request, number)
 
 
 NOT_FOUND_MESSAGE = "We could not find an order with that number and email address."

@@ -94,6 +94,11 @@ ROUTES = {
         lambda o: reverse("customers:anonymous_profile"),
         lambda o: {"profile": o["profile"].pk},
     ),
+    "tracking link revoke": (
+        "post",
+        lambda o: reverse("shipping:tracking_link_revoke", kwargs={"number": o["order"].number}),
+        None,
+    ),
     "email list": ("get", lambda o: reverse("notifications:email_list"), None),
     "email preview": (
         "get",
@@ -128,6 +133,8 @@ EXPECTED = {
     "gateway deactivate": (LOGIN, FORBIDDEN, REDIRECT),
     "anonymous profile": (LOGIN, FORBIDDEN, OK),
     "anonymous profile set": (LOGIN, FORBIDDEN, REDIRECT),
+    # Staff who ship orders revoke a tracking link that reached the wrong person.
+    "tracking link revoke": (LOGIN, REDIRECT, REDIRECT),
     "email list": (LOGIN, FORBIDDEN, OK),
     "email preview": (LOGIN, FORBIDDEN, OK),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
@@ -227,6 +234,7 @@ def test_forbidden_writes_change_nothing(client):
         reverse("payments:payment_update_request", kwargs={"number": 1}),
         reverse("payments:gateway_activate", kwargs={"pk": 1}),
         reverse("payments:gateway_deactivate", kwargs={"pk": 1}),
+        reverse("shipping:tracking_link_revoke", kwargs={"number": 1}),
     ],
 )
 def test_writes_do_not_answer_get(store_admin_client, url):
