@@ -73,13 +73,20 @@
     var Context = window.AudioContext || window.webkitAudioContext;
     if (!Context) return null;
     audio = audio || new Context();
-    if (audio.state === "suspended") audio.resume();
+    if (audio.state === "suspended") audio.resume().catch(function () {});
     return audio;
   }
 
   // Two soft notes, synthesised with the Web Audio API: no sound file, works offline.
   function chime() {
-    var context = audioContext();
+    try {
+      playNotes(audioContext());
+    } catch (error) {
+      // No audio device, or audio refused: the badge still updates.
+    }
+  }
+
+  function playNotes(context) {
     if (!context) return;
     [880, 1318.5].forEach(function (frequency, i) {
       var start = context.currentTime + 0.02 + i * 0.16;
