@@ -87,6 +87,8 @@ ADMIN_PERMISSIONS = [
     "shipping.view_shippingsettings",
     "shipping.change_shippingsettings",
     "notifications.preview_emails",
+    "notifications.view_emailsettings",
+    "notifications.change_emailsettings",
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -1,8 +1,10 @@
 from django.contrib import admin
 
-from backoffice.admin_tools import ReadOnlyAdmin
+from backoffice.admin_tools import ReadOnlyAdmin, SettingsAdmin
 
-from .models import OutboxMessage
+from .models import EmailSettings, OutboxMessage
+
+admin.site.register(EmailSettings, SettingsAdmin)
 
 
 @admin.register(OutboxMessage)

@@ -9,6 +9,7 @@ them with the same `render`: what the preview shows is what the worker would sen
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,7 +20,7 @@ from orders.models import DownloadLink, Order, OrderLine, OrderStatus
 from shipping.models import Shipment, TrackingNumber
 from shipping.tracking import tracking_url_for
 
-from .models import OutboxMessage
+from .models import EmailSettings, OutboxMessage
 
 Kind = OutboxMessage.Kind
 
@@ -35,6 +36,7 @@ class RenderedEmail:
     to_email: str
     text: str
     html: str
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,20 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def sender() -> str:
-    """The From of every customer email: the setting `services.outbox_deliver` sends with."""
-    return settings.DEFAULT_FROM_EMAIL
+@dataclass(frozen=True)
+class Sender:
+    from_email: str  # "Name <address>"
+    reply_to: str = ""
+
+
+def sender() -> Sender:
+    """The From (and Reply-To) of every customer email: the store admins' email settings, with
+    the server's DEFAULT_FROM_EMAIL (its name, else STORE_NAME) for what they left empty."""
+    chosen = EmailSettings.current()
+    default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = chosen.sender_name or default_name or settings.STORE_NAME
+    address = chosen.sender_email or default_address or settings.DEFAULT_FROM_EMAIL
+    return Sender(from_email=formataddr((name, address)), reply_to=chosen.reply_to)
 
 
 def _parcel(shipment: Shipment) -> Parcel:
@@ -186,11 +199,13 @@ def _check_still_applies(facts: EmailFacts) -> None:
         )
 
 
-def render(facts: EmailFacts) -> RenderedEmail:
+def render(facts: EmailFacts, *, sending: Sender | None = None) -> RenderedEmail:
     """The email these facts make, with the store's name and sender from the settings.
 
     Raises EmailSkipped when it no longer applies (a paid order's payment update request,
-    digital goods since rolled back). Reads no database."""
+    digital goods since rolled back). Reads no database but the sender settings (one row),
+    and not even that when `sending` is given."""
+    sending = sending or sender()
     _check_still_applies(facts)
     order = facts.order
     context = {
@@ -212,7 +227,8 @@ def render(facts: EmailFacts) -> RenderedEmail:
     template = f"notifications/email/{facts.kind}"
     return RenderedEmail(
         subject=SUBJECTS[facts.kind].format(store=settings.STORE_NAME, number=order.number),
-        from_email=sender(),
+        from_email=sending.from_email,
+        reply_to=sending.reply_to,
         to_email=facts.to_email,
         text=render_to_string(f"{template}.txt", context),
         html=render_to_string(f"{template}.html", context),

@@ -3,6 +3,40 @@
 from django.db import models
 from django.db.models import Q
 
+from backoffice.models import StoreSettings
+
+
+class EmailSettings(StoreSettings):
+    """Who customer emails come from, set by store admins (Settings → Emails). Empty fields
+    fall back to the server's configuration: the store name and DEFAULT_FROM_EMAIL."""
+
+    sender_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name customers see as the sender. Empty: the store name.",
+    )
+    sender_email = models.EmailField(
+        blank=True,
+        help_text=(
+            "The address emails come from. Your mail server must be allowed to send for its "
+            "domain (SPF/DKIM), or mail will land in spam. Empty: the server's default."
+        ),
+    )
+    reply_to = models.EmailField(
+        blank=True, help_text="Where customers' replies go, if not to the sender address."
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "email settings"
+
+    def __str__(self):
+        return "Email settings"
+
+    @classmethod
+    def current(cls) -> "EmailSettings":
+        """The settings as saved, or the defaults: reads, never writes (a preview may call it)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
 
 class OutboxMessage(models.Model):
     class Kind(models.TextChoices):

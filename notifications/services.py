@@ -168,8 +168,9 @@ def outbox_deliver(*, message_id: int) -> str:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=rendered.from_email,
         to=[message.to_email],
+        reply_to=[rendered.reply_to] if rendered.reply_to else None,
         headers={"Message-ID": message.message_id},
         connection=connection,
     )

@@ -8,5 +8,6 @@ urlpatterns = [
     path("emails/failed/", views.failed_list, name="failed"),
     path("emails/<int:pk>/retry/", views.retry, name="retry"),
     path("settings/emails/", views.email_list, name="email_list"),
+    path("settings/emails/sender/", views.email_sender_update, name="email_sender_update"),
     path("settings/emails/<slug:kind>/", views.email_preview, name="email_preview"),
 ]

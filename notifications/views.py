@@ -10,13 +10,14 @@ from orders.views import order_detail_response
 
 from . import previews
 from .emails import sender
-from .forms import PreviewOrderForm
-from .models import OutboxMessage
+from .forms import EmailSenderForm, PreviewOrderForm
+from .models import EmailSettings, OutboxMessage
 from .services import NotificationError, outbox_retry
 
 CHANGE = "notifications.change_outboxmessage"
 # A preview may show a real order's email, so it takes seeing orders as well.
 PREVIEW = ["notifications.preview_emails", "orders.view_order"]
+CHANGE_SENDER = "notifications.change_emailsettings"
 
 
 @require_GET
@@ -52,8 +53,16 @@ def retry(request, pk: int):
     return redirect("orders:detail", number=number)
 
 
-def _sending_as() -> dict:
-    return {"store_name": settings.STORE_NAME, "from_email": sender()}
+def _sending_as(request, form=None) -> dict:
+    sending = sender()
+    context = {
+        "store_name": settings.STORE_NAME,
+        "from_email": sending.from_email,
+        "reply_to": sending.reply_to,
+    }
+    if request.user.has_perm(CHANGE_SENDER):
+        context["sender_form"] = form or EmailSenderForm(instance=EmailSettings.current())
+    return context
 
 
 @require_GET
@@ -61,7 +70,9 @@ def _sending_as() -> dict:
 def email_list(request):
     """Settings → Emails: each customer email, what sends it, and the store name and sender."""
     return render(
-        request, "settings/email_list.html", {"kinds": previews.email_kinds(), **_sending_as()}
+        request,
+        "settings/email_list.html",
+        {"kinds": previews.email_kinds(), **_sending_as(request)},
     )
 
 
@@ -88,6 +99,21 @@ def email_preview(request, kind: str):
         "preview": preview,
         "order": order,
         "form": form,
-        **_sending_as(),
+        **_sending_as(request),
     }
     return render(request, "settings/email_preview.html", context)
+
+
+@require_POST
+@permission_required([*PREVIEW, CHANGE_SENDER], raise_exception=True)
+def email_sender_update(request):
+    """Settings → Emails: who customer emails come from. Applies to every email sent from now
+    on, queued ones included (the worker renders them when it sends)."""
+    form = EmailSenderForm(request.POST, instance=EmailSettings.current())
+    if not form.is_valid():
+        messages.error(request, "The sender was not saved: check the fields below.")
+        context = {"kinds": previews.email_kinds(), **_sending_as(request, form)}
+        return render(request, "settings/email_list.html", context, status=400)
+    form.save()
+    messages.success(request, f"Customer emails now come from {sender().from_email}.")
+    return redirect("notifications:email_list")

@@ -14,8 +14,8 @@ from django.utils.html import escape
 
 from catalog.models import SerialCode
 from notifications import previews
-from notifications.emails import SUBJECTS, render_email
-from notifications.models import OutboxMessage
+from notifications.emails import SUBJECTS, Sender, render_email, sender
+from notifications.models import EmailSettings, OutboxMessage
 from notifications.services import SENT, outbox_deliver, outbox_enqueue
 from orders.actors import Actor
 from orders.models import OrderStatus
@@ -220,3 +220,64 @@ def test_the_preview_shows_the_sender_and_store_name_the_worker_sends_with(
     assert f'<dd class="email-from">{escape(email["From"])}</dd>' in page
     assert escape(email["Subject"]) in page
     assert email["Subject"].startswith("Corner Shop: ")
+
+
+# ---- The sender, set by store admins ----------------------------------------------------------
+
+SENDER_URL = reverse("notifications:email_sender_update")
+
+
+def test_a_store_admin_sets_the_sender_and_the_worker_sends_with_it(
+    store_admin_client, settings, smtp
+):
+    settings.STORE_NAME = "Corner Shop"
+    settings.DEFAULT_FROM_EMAIL = "orders@corner.test"
+    order = order_with_lines(lines=1, status=OrderStatus.DELIVERED)
+    message = outbox_enqueue(
+        order=order, kind=Kind.DELIVERED, subject_key="order", actor=Actor.system()
+    )  # queued before the change: it still goes out with the new sender
+    response = store_admin_client.post(
+        SENDER_URL,
+        {"sender_name": "Corner Shop Team", "sender_email": "hello@corner.test",
+         "reply_to": "help@corner.test"},
+        follow=True,
+    )  # fmt: skip
+    assert "Customer emails now come from Corner Shop Team &lt;hello@corner.test&gt;." in (
+        response.content.decode()
+    )
+    assert outbox_deliver(message_id=message.pk) == SENT
+    (email,) = smtp.messages
+    assert email["From"] == "Corner Shop Team <hello@corner.test>"
+    assert email["Reply-To"] == "help@corner.test"
+
+
+def test_empty_sender_fields_fall_back_to_the_servers_settings(settings):
+    settings.STORE_NAME = "Corner Shop"
+    settings.DEFAULT_FROM_EMAIL = "orders@corner.test"
+    assert sender() == Sender(from_email="Corner Shop <orders@corner.test>", reply_to="")
+    settings.DEFAULT_FROM_EMAIL = "Corner Shop Orders <orders@corner.test>"
+    assert sender().from_email == "Corner Shop Orders <orders@corner.test>"
+    EmailSettings.objects.create(pk=1, sender_name="Shop & Co")
+    assert sender().from_email == "Shop & Co <orders@corner.test>"
+
+
+def test_a_bad_sender_address_is_refused_and_nothing_changes(store_admin_client):
+    response = store_admin_client.post(
+        SENDER_URL, {"sender_name": "X", "sender_email": "not-an-address", "reply_to": ""}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The sender was not saved" in page and "Enter a valid email address." in page
+    assert not EmailSettings.objects.exists()
+
+
+def test_order_staff_may_not_change_the_sender(staff_client):
+    response = staff_client.post(SENDER_URL, {"sender_name": "Hacked", "sender_email": ""})
+    assert response.status_code == 403
+    assert not EmailSettings.objects.exists()
+
+
+def test_reading_the_sender_writes_nothing(store_admin_client):
+    page = store_admin_client.get(reverse("notifications:email_list")).content.decode()
+    assert 'name="sender_email"' in page
+    assert not EmailSettings.objects.exists()
