@@ -509,7 +509,8 @@ def _allocated_code(number: int, k: int) -> str:
 @dataclass(frozen=True)
 class CatalogVariant:
     id: int
-    static: str  # "variant_id\tsku\tname\toptions\tunit_price\tunit_cost\t" for a line row
+    # "variant_id\tproduct_id\tsku\tname\toptions\tunit_price\tunit_cost\t" for a line row
+    static: str
     price: int  # cents
     shippable: bool
     serial: bool
@@ -520,9 +521,8 @@ def _catalog_load() -> list[CatalogVariant]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT v.id, v.sku, p.name, v.options, v.price, v.cost_price, p.is_shippable,
-                   v.track_stock,
-                   v.hands_out_serial_codes
+            SELECT v.id, v.product_id, v.sku, p.name, v.options, v.price, v.cost_price,
+                   p.is_shippable, v.track_stock, v.hands_out_serial_codes
             FROM catalog_variant v JOIN catalog_product p ON p.id = v.product_id
             WHERE p.is_active ORDER BY v.id
             """
@@ -531,10 +531,10 @@ def _catalog_load() -> list[CatalogVariant]:
     if not rows:
         raise RuntimeError("The catalog has no active variants to sell.")
     variants = []
-    for vid, sku, name, options, price, cost, shippable, tracked, serial in rows:
+    for vid, pid, sku, name, options, price, cost, shippable, tracked, serial in rows:
         options = json.loads(options) if isinstance(options, str) else (options or {})
         label = ", ".join(f"{k}: {v}" for k, v in sorted(options.items()))
-        static = f"{vid}\t{esc(sku)}\t{esc(name)}\t{esc(label)}\t{price:.2f}\t{cost:.2f}\t"
+        static = f"{vid}\t{pid}\t{esc(sku)}\t{esc(name)}\t{esc(label)}\t{price:.2f}\t{cost:.2f}\t"
         variants.append(CatalogVariant(vid, static, cents(price), shippable, serial, tracked))
     return variants
 
@@ -642,8 +642,9 @@ ORDER_COLUMNS = (
     "payment_token", "authorization_code", "stock_committed", "created_at", "updated_at",
 )  # fmt: skip
 LINE_COLUMNS = (
-    "order_id", "variant_id", "sku", "name", "options", "unit_price", "unit_cost", "quantity",
-    "tax", "discount", "total", "is_shippable", "fulfilment_status", "quantity_fulfilled",
+    "order_id", "variant_id", "product_id", "sku", "name", "options", "unit_price", "unit_cost",
+    "quantity", "tax", "discount", "total", "is_shippable", "fulfilment_status",
+    "quantity_fulfilled", "placed_at",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "order_id", "kind", "from_status", "to_status", "message", "actor_id", "actor_label",
@@ -846,6 +847,7 @@ class OrderFactory:
 
             subtotal = tax = 0
             rendered, serials = [], []
+            placed = ts(at)  # the lines' copy of the order's placed_at
             for v in chosen.values():
                 q = self._pick(self.quantities) if not v.serial else 1
                 gross = v.price * q
@@ -864,7 +866,8 @@ class OrderFactory:
                     state, done = Fulfilment.UNFULFILLED, 0
                 rendered.append(
                     f"{oid}\t{v.static}{q}\t{money_(line_tax)}\t{money_(discount)}\t"
-                    f"{money_(total)}\t{'t' if v.shippable else 'f'}\t{state}\t{done}\n"
+                    f"{money_(total)}\t{'t' if v.shippable else 'f'}\t{state}\t{done}\t"
+                    f"{placed}\n"
                 )
                 if committed:
                     units_sold[v.id] += q

@@ -392,6 +392,8 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
             OrderLine(
                 order=order,
                 variant=line.variant,
+                product_id=line.variant.product_id,
+                placed_at=order.placed_at,
                 sku=line.variant.sku,
                 name=line.variant.display_name[:300],
                 options=line.variant.options_label[:200],

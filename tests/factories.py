@@ -129,6 +129,8 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     variant = factory.SubFactory(VariantFactory)
+    placed_at = factory.SelfAttribute("order.placed_at")
+    product = factory.LazyAttribute(lambda line: line.variant.product if line.variant else None)
     sku = factory.LazyAttribute(lambda line: line.variant.sku if line.variant else "CUSTOM")
     name = factory.LazyAttribute(lambda line: line.variant.product.name if line.variant else "Item")
     unit_price = factory.LazyAttribute(
