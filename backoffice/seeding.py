@@ -640,6 +640,7 @@ ORDER_COLUMNS = (
     "customer_phone", "placed_at", "currency", "subtotal", "discount_total", "shipping_total",
     "tax_total", "total", "billing_address", "shipping_address", "client_ip", "external_ref",
     "payment_token", "authorization_code", "stock_committed", "created_at", "updated_at",
+    "paid_at", "first_paid_at", "risk_level", "risk_signals",
 )  # fmt: skip
 LINE_COLUMNS = (
     "order_id", "variant_id", "product_id", "sku", "name", "options", "unit_price", "unit_cost",
@@ -692,6 +693,37 @@ DELAYS = {
 }
 BOOKED = "Stock decreased and sales recorded."
 REVERSED = "Stock and sales restored."
+# Fraud ratings as intake gives them (orders.risk): the storefront's orders carry the most
+# signals, the register's few, and orders keyed in by staff are not rated. Each rating comes
+# with the signals that would give it, so the order page's fraud panel explains it.
+RISK_BY_CHANNEL = {
+    Channel.ONLINE: [("low", 88), ("medium", 9), ("high", 3)],
+    Channel.IN_STORE: [("low", 97.8), ("medium", 2), ("high", 0.2)],
+}
+_SIGNALS = {
+    "address_mismatch": ("Billing and shipping addresses differ", "Same country, different address.", 15),
+    "value_above_history": ("Far above this customer's usual", "4.2× the average of 3 earlier orders.", 25),
+    "velocity_email": ("Many orders from this email address", "3 other orders in the last 24 hours.", 20),
+    "avs_mismatch": ("Address check (AVS) failed", "The card issuer does not know this billing address.", 30),
+}  # fmt: skip
+
+
+def _signals(*codes: str) -> str:
+    """Risk signals as orders.risk.assess keeps them on the order, as COPY text."""
+    signals = [
+        {"code": c, "label": label, "detail": detail, "points": points}
+        for c in codes
+        for label, detail, points in [_SIGNALS[c]]
+    ]
+    return esc(json.dumps(signals, ensure_ascii=False, separators=(",", ":")))
+
+
+RISK_SIGNALS = {
+    "": _signals(),
+    "low": _signals(),
+    "medium": _signals("value_above_history"),
+    "high": _signals("address_mismatch", "velocity_email", "avs_mismatch"),
+}
 
 
 def _cumulative(weights) -> tuple[list, list[float]]:
@@ -741,6 +773,9 @@ class OrderFactory:
         self.line_counts = _cumulative(LINE_COUNTS)
         self.quantities = _cumulative(QUANTITIES)
         self.status_by_age = [(days, _cumulative(w.items())) for days, w in STATUS_BY_AGE]
+        # A stream of its own, so that rating orders leaves the rest of the data as it was.
+        self.risk_rng = random.Random(rng.getrandbits(64))
+        self.risk_by_channel = {c: _cumulative(w) for c, w in RISK_BY_CHANNEL.items()}
 
     def placed_times(self, count: int) -> list[int]:
         """`count` sorted times over the last two years, busier towards now (the store grows)."""
@@ -748,8 +783,12 @@ class OrderFactory:
         return sorted(int(start + span * rng.random() ** 0.7) for _ in range(count))
 
     def _pick(self, table):
+        return self._pick_with(self.rng, table)
+
+    @staticmethod
+    def _pick_with(rng: random.Random, table):
         items, totals = table
-        return items[bisect.bisect_left(totals, self.rng.random())]
+        return items[bisect.bisect_left(totals, rng.random())]
 
     def _person(self, channel: str) -> Person:
         rng = self.rng
@@ -925,13 +964,20 @@ class OrderFactory:
                 client_ip, token = "\\N", ""
                 ref = f"REG{number % 3 + 1}-{number}" if channel == Channel.IN_STORE else ""
             authorization = f"{rng.getrandbits(32):08X}"[:6] if paid else ""
+            # Paid dates as orders.services books them: first_paid_at stays once paid, paid_at
+            # only while the sale stands (a rollback or a cancel clears it).
+            first_paid = ts(times[path.index(S.PAID)]) if paid else "\\N"
+            paid_at = first_paid if committed else "\\N"
+            risk_table = self.risk_by_channel.get(channel)
+            risk = self._pick_with(self.risk_rng, risk_table) if risk_table else ""
             shipping_address = person.shipping if ships and channel != Channel.IN_STORE else "{}"
             orders.append(
                 f"{oid}\t{number}\t{channel}\t{status}\t{person.profile_id}\t{person.email}\t"
                 f"{person.name}\t{person.phone}\t{ts(at)}\t{self.currency}\t{money_(subtotal)}\t"
                 f"{money_(order_discount)}\t{money_(shipping)}\t{money_(tax)}\t{money_(total)}\t"
                 f"{person.billing}\t{shipping_address}\t{client_ip}\t{ref}\t{token}\t"
-                f"{authorization}\t{'t' if committed else 'f'}\t{ts(at)}\t{ts(updated)}\n"
+                f"{authorization}\t{'t' if committed else 'f'}\t{ts(at)}\t{ts(updated)}\t"
+                f"{paid_at}\t{first_paid}\t{risk}\t{RISK_SIGNALS[risk]}\n"
             )
         return Batch(
             orders="".join(orders),
