@@ -5,9 +5,11 @@ class InvoicingConfig(AppConfig):
     name = "invoicing"
 
     def ready(self):
+        from orders.grid.registry import register_link
         from orders.panels import Panel, register
         from orders.signals import order_status_changed
 
+        from .grid import INVOICE_LINK
         from .selectors import order_invoices_panel
         from .services import on_order_status_changed
 
@@ -24,3 +26,4 @@ class InvoicingConfig(AppConfig):
                 permission="invoicing.view_invoice",
             )
         )
+        register_link(INVOICE_LINK)

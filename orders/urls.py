@@ -1,12 +1,17 @@
 from django.urls import path
 
 from . import views
+from .grid import views as grid_views
 
 app_name = "orders"
 
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/new-online/", views.new_online_orders, name="new_online"),
+    path("orders/items/", grid_views.grid, name="grid"),
+    path("orders/items/choices/", grid_views.grid_items, name="grid_items"),
+    path("orders/items/count/", grid_views.grid_count, name="grid_count"),
+    path("orders/items/actions/", grid_views.grid_action, name="grid_action"),
     path("orders/<int:number>/", views.order_detail, name="detail"),
     path("orders/<int:number>/status/", views.order_status_change, name="status_change"),
     path("orders/<int:number>/notes/", views.order_note_add, name="note_add"),

@@ -13,8 +13,11 @@ class ShippingConfig(AppConfig):
 
     def ready(self):
         from orders import panels
+        from orders.grid.registry import register_action
 
+        from .grid import FLAG_SENT
         from .panels import SHIPPING_PANEL
 
         post_migrate.connect(_known_carriers, sender=self, dispatch_uid="shipping_known_carriers")
         panels.register(SHIPPING_PANEL)
+        register_action(FLAG_SENT)

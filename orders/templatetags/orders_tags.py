@@ -6,7 +6,12 @@ from orders import formatting
 register = template.Library()
 
 # The sort a column header switches to first: numbers and dates newest/largest first.
-FIRST_DIRECTION = {"placed_at": "-placed_at", "number": "-number", "total": "-total"}
+FIRST_DIRECTION = {
+    "placed_at": "-placed_at",
+    "number": "-number",
+    "total": "-total",
+    "quantity": "-quantity",
+}
 
 
 @register.filter

@@ -1,0 +1,88 @@
+"""The transactions grid's filters: what the URL may say, validated. A value that does not
+validate is dropped (the page says which and why); the others still apply."""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from ..models import Channel, OrderLine, OrderStatus
+
+
+def start_of_day(day) -> datetime:
+    """Midnight at the start of `day` in the store's timezone (TIME_ZONE)."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+class LineFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A whole number, not NumberFilter's decimal ("12.5" is not a product)."""
+
+    field_class = forms.IntegerField
+
+
+class LineFilter(django_filters.FilterSet):
+    """Dates are whole days in the store's timezone, both inclusive. `date_fields` says which
+    columns they bound: the line's copy of placed_at, and the order's too when the query walks
+    the orders' indexes (see orders.grid.selectors)."""
+
+    start = django_filters.DateFilter(method="filter_start", label="From")
+    end = django_filters.DateFilter(method="filter_end", label="To")
+    # A product id, which the type-ahead fills in; the item's name is only shown.
+    item = WholeNumberFilter(
+        field_name="product_id", min_value=1, max_value=2**63 - 1, label="Item"
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="order__status",
+        choices=OrderStatus.choices,
+        empty_label="Any status",
+        label="Status",
+    )
+    channel = django_filters.ChoiceFilter(
+        field_name="order__channel",
+        choices=Channel.choices,
+        empty_label="Any channel",
+        label="Channel",
+    )
+
+    date_fields = ("placed_at",)
+
+    class Meta:
+        model = OrderLine
+        fields = ["start", "end", "item", "status", "channel"]
+        form = LineFilterForm
+
+    def filter_start(self, queryset, name, value):
+        return queryset.filter(**{f"{f}__gte": start_of_day(value) for f in self.date_fields})
+
+    def filter_end(self, queryset, name, value):
+        end = start_of_day(value + timedelta(1))
+        return queryset.filter(**{f"{f}__lt": end for f in self.date_fields})
+
+    @property
+    def active(self) -> dict:
+        """The filters that are set and valid."""
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        return {name: value for name, value in self.form.cleaned_data.items() if value}
+
+    @property
+    def ignored(self) -> list[str]:
+        """Why each filter that was given but does not validate is ignored."""
+        if not self.is_bound or self.form.is_valid():
+            return []
+        return [
+            f"{self.form.fields[name].label or name.title()}: {' '.join(errors)}"
+            for name, errors in self.form.errors.items()
+            if name in self.form.fields
+        ]

@@ -1,0 +1,456 @@
+"""Reads of the transactions grid: one row per order line, filtered, sorted, paged by keyset.
+
+One query fetches a page of rows whatever its size (the lines with their order's columns
+through one join), plus one per registered row link (invoicing: the page's invoice numbers),
+one for the chosen item's name, and one that fetches the ids of the orders a status or
+channel keeps when they are few (see _query). Nothing is ever counted on a page request:
+"select all matching" counts on demand, and stops at SELECTION_CAP.
+
+Which index a page walks, EXPLAIN ANALYZE at 1,000,000 orders / 2,520,740 lines (warm; each
+walk stops at the 51st row; the order's columns come by its primary key, one probe a row):
+- newest first, and any deep page (the cursor bounds the scan's start):
+    Index Scan using line_placed_idx  Index Cond: (placed_at <= '2026-08-09 13:55:16')
+    rows=51  Execution Time: 0.12 ms
+- a date range: the same index, Index Cond: (placed_at >= '2025-06-01' AND < '2025-07-01')
+- an item: Index Scan using line_product_placed_idx  Index Cond: (product_id = 19)  0.17 ms;
+  sorted by amount or quantity, line_product_total_idx / line_product_quantity_idx, 0.4 ms
+- a status (or channel): Index Scan using order_status_placed_idx (rows=21), then each
+  order's lines by orders_orderline_order_id, an Incremental Sort on the line id  0.17 ms
+- an item and a common status: the item's index, the status checked on the joined order:
+    rows=107 read for 51  0.7 ms (after a 1 ms look at whether few orders have the status)
+- an item and a rare status (4,115 paid orders): the paid orders newest first, each one's
+  lines checked for the item: 395 orders read, 1.1 ms (the item's index would read 119,126
+  lines for the oldest first)
+- by amount, quantity or number: line_total_idx / line_quantity_idx backward, 0.44 ms;
+  orders_order_number_key, each order's lines, 0.13 ms
+- by amount with a rare status, the slowest shape: the 4,115 paid orders' 10,685 lines by
+  order_id = ANY(ids), a hash join to the orders, a top-N sort: 46 ms (walking
+  line_total_idx and dropping the other orders' lines: 200–1,000 ms)
+"""
+
+import base64
+import binascii
+import json
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import reduce
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, Field, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+
+from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
+
+from ..formatting import money, short_datetime
+from ..models import Order, OrderLine, OrderStatus
+from .filters import LineFilter, start_of_day
+from .registry import RowLink, SelectedLine, links_for
+
+PER_PAGE = 50
+PAGE_SIZES = (50, 100, 200)
+# The most lines one bulk action takes; a "select all matching" beyond it is refused.
+SELECTION_CAP = 5_000
+# Up to this many orders, an order-level filter is applied by fetching the orders' ids first
+# (see _query): their lines, about 2.5 each, are fewer than the rows a sort index's walk
+# would throw away to fill a page (beyond it, at least 1 order in 200 matches).
+FEW_ORDERS = 5_000
+
+
+@dataclass(frozen=True)
+class Key:
+    """A sort column: its path when the query walks the lines, when it walks the orders, how
+    to read it from a row (for the cursor) and the field that parses it back."""
+
+    line_path: str
+    order_path: str
+    value: Callable[[OrderLine], object]
+    field: Field
+
+
+def _line_field(name: str) -> Field:
+    return OrderLine._meta.get_field(name)
+
+
+_KEYS = {
+    "placed_at": Key("placed_at", "order__placed_at", lambda r: r.placed_at, _line_field("placed_at")),
+    "order": Key("order_id", "order_id", lambda r: r.order_id, _line_field("id")),
+    "id": Key("id", "id", lambda r: r.id, _line_field("id")),
+    "number": Key("order__number", "order__number", lambda r: r.order.number, Order._meta.get_field("number")),
+    "total": Key("total", "total", lambda r: r.total, _line_field("total")),
+    "quantity": Key("quantity", "quantity", lambda r: r.quantity, _line_field("quantity")),
+}  # fmt: skip
+
+# Each sort is a full, unique ordering (it ends in the line id) so that a cursor points at
+# one row; each descending sort is the exact reverse of its ascending one, so both walk the
+# same index (line_placed_idx, line_product_placed_idx, line_total_idx, line_quantity_idx,
+# orders' number index). The date sort breaks ties on the order, so an order's items (which
+# share its invoice number) stay together.
+_ASCENDING = {
+    "placed_at": ["placed_at", "order", "id"],
+    "number": ["number", "id"],
+    "total": ["total", "id"],
+    "quantity": ["quantity", "id"],
+}
+SORTS: dict[str, list[tuple[str, bool]]] = {
+    **{key: [(name, False) for name in names] for key, names in _ASCENDING.items()},
+    **{f"-{key}": [(name, True) for name in names] for key, names in _ASCENDING.items()},
+}
+DEFAULT_SORT = "-placed_at"
+
+_ROW_FIELDS = [
+    "id",
+    "order_id",
+    "placed_at",
+    "product_id",
+    "sku",
+    "name",
+    "options",
+    "quantity",
+    "total",
+    "is_shippable",
+    "fulfilment_status",
+    "quantity_fulfilled",
+    "order__number",
+    "order__status",
+    "order__channel",
+    "order__customer_name",
+    "order__customer_email",
+    "order__profile_id",
+    "order__currency",
+    "order__first_paid_at",
+]
+_PAID = {
+    OrderStatus.PAID,
+    OrderStatus.IN_PROCESS,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETE,
+}
+
+
+@dataclass
+class LinePage:
+    """One page of the grid, ready to render."""
+
+    rows: list[OrderLine]
+    filterset: LineFilter
+    sort: str
+    per_page: int
+    links: list[RowLink]
+    item_name: str = ""
+    ignored: list[str] = field(default_factory=list)
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    is_first: bool = True
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next_cursor or self.previous_cursor)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.filterset.active)
+
+    @property
+    def filter_query(self) -> str:
+        """The valid filters as a query string: what "every item matching" means."""
+        data = self.filterset.data
+        return urlencode({name: data[name] for name in self.filterset.active})
+
+
+@dataclass(frozen=True)
+class Query:
+    """The grid's filters resolved into a queryset, and which table's indexes it walks."""
+
+    filterset: LineFilter
+    queryset: QuerySet[OrderLine]
+    walks_orders: bool
+    item_name: str
+    ignored: list[str]
+
+    def path(self, key: str) -> str:
+        spec = _KEYS[key]
+        return spec.order_path if self.walks_orders else spec.line_path
+
+
+def _resolve_item(data, filterset: LineFilter, ignored: list[str]) -> str:
+    """The chosen item's name, or "" (then `data` loses an `item` that names no product). The
+    type-ahead sets `item`; without JavaScript a typed `item_name` is all there is, and it
+    becomes `item` when it names one product."""
+    item = filterset.active.get("item")
+    typed = str(data.get("item_name", "")).strip()
+    if item:
+        name = product_name(product_id=item)
+        if name is None:
+            ignored.append("Item: there is no such item.")
+            data.pop("item", None)
+        return name or ""
+    if typed:
+        product, why = _product_named(typed)
+        if product is None:
+            ignored.append(f"Item: {why}")
+            return ""
+        data["item"] = str(product.pk)
+        return product.name
+    return ""
+
+
+def _few_orders(active: Mapping) -> list[int] | None:
+    """The ids of the orders an order-level filter (status, channel, and the dates) keeps, if
+    there are at most FEW_ORDERS of them; None if there are more. One query on the orders'
+    (channel, status, placed_at) indexes that stops at FEW_ORDERS + 1."""
+    orders = Order.objects.all()
+    for name in ("status", "channel"):
+        if active.get(name):
+            orders = orders.filter(**{name: active[name]})
+    if active.get("start"):
+        orders = orders.filter(placed_at__gte=start_of_day(active["start"]))
+    if active.get("end"):
+        orders = orders.filter(placed_at__lt=start_of_day(active["end"] + timedelta(1)))
+    ids = list(orders.order_by().values_list("id", flat=True)[: FEW_ORDERS + 1])
+    return ids if len(ids) <= FEW_ORDERS else None
+
+
+def _query(filters: Mapping, sort: str) -> Query:
+    """The filters as a queryset, shaped so that Postgres walks one index and stops early.
+
+    Status and channel live on the order (status changes, so it is not copied to the lines):
+    - Sorted by date: walk the orders' (status|channel, placed_at, id) indexes and join each
+      order's lines, when there is no item or at most FEW_ORDERS orders match (then even a
+      rare item costs at most their lines' lookups); rows come in the grid's order.
+    - Other sorts: if at most FEW_ORDERS orders match, fetch their ids (one short query) and
+      sort their lines, at most ~12,500.
+    - Otherwise walk the lines' index for the sort (the item's, if one is chosen) and drop
+      the other orders' rows through the join: more than one order in 200 matches (at a
+      million orders), so a page fills within some thousands of rows.
+    """
+    data = filters.copy() if hasattr(filters, "copy") else dict(filters)
+    filterset = LineFilter(data)
+    filterset.is_valid()
+    ignored = filterset.ignored
+    item_name = _resolve_item(data, filterset, ignored)
+    if data.get("item", "") != filters.get("item", ""):
+        filterset = LineFilter(data)
+        filterset.is_valid()
+    active = filterset.active
+    by_order = bool(active.get("status") or active.get("channel"))
+    by_date = sort.lstrip("-") == "placed_at"
+    few = _few_orders(active) if by_order and (active.get("item") or not by_date) else None
+    walks_orders = by_order and by_date and (not active.get("item") or few is not None)
+    if walks_orders:
+        # With an item, the same bounds on the lines' copy too, so that Postgres may bound
+        # the item's index instead (a rare item in a range). Without one they would only
+        # halve its estimate of the rows, and it then plans for many more than it reads.
+        item_too = ("placed_at",) if active.get("item") else ()
+        filterset.date_fields = ("order__placed_at", *item_too)
+    queryset = filterset.filter_queryset(
+        OrderLine.objects.select_related("order").only(*_ROW_FIELDS)
+    )
+    if few is not None and not by_date:
+        # One array parameter: an IN list of thousands costs more to build than to run. The
+        # status and channel stay in the query too: without them Postgres guesses the ids
+        # are spread evenly and walks the sort's index past a million rows instead.
+        queryset = queryset.filter(
+            RawSQL('"orders_orderline"."order_id" = ANY(%s)', (few,), BooleanField())
+        )
+    return Query(filterset, queryset, walks_orders, item_name, ignored)
+
+
+def _product_named(typed: str):
+    """The product a typed name means: the one named exactly so, or the only one matching;
+    else None and why."""
+    matches = product_suggestions(q=typed, limit=SUGGESTIONS)
+    exact = [product for product in matches if product.name.casefold() == typed.casefold()]
+    if exact:
+        return exact[0], ""
+    if len(matches) == 1:
+        return matches[0], ""
+    if not matches:
+        return None, f"no item is called “{typed}”."
+    return (
+        None,
+        f"{len(matches)}{'+' if len(matches) == SUGGESTIONS else ''} items match “{typed}”: choose one from the list.",
+    )
+
+
+def _per_page(raw) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return PER_PAGE
+    return value if value in PAGE_SIZES else PER_PAGE
+
+
+def _cursor_encode(row: OrderLine, sort: str) -> str:
+    values = [str(_KEYS[name].value(row)) for name, _ in SORTS[sort]]
+    raw = json.dumps([sort, values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str, sort: str) -> list | None:
+    """The row values a cursor points at, or None if it is garbage or from another sort."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, values = json.loads(raw)
+        keys = SORTS[sort]
+        if cursor_sort != sort or len(values) != len(keys):
+            return None
+        return [
+            _KEYS[name].field.to_python(value)
+            for (name, _), value in zip(keys, values, strict=True)
+        ]
+    except (binascii.Error, ValueError, TypeError, KeyError, ValidationError):
+        return None
+
+
+def _seek(keys: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after `values` in the ordering `keys` (a list of (path, descending)):
+    `(a > x) OR (a = x AND b > y) OR ...`, plus a plain bound on the first column that lets
+    Postgres start its index scan at the cursor instead of filtering from the top."""
+    steps = []
+    for i, (path, desc) in enumerate(keys):
+        ties = {prev: values[j] for j, (prev, _) in enumerate(keys[:i])}
+        steps.append(Q(**ties, **{f"{path}__{'lt' if desc else 'gt'}": values[i]}))
+    first, first_desc = keys[0]
+    bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
+    return reduce(operator.or_, steps) & bound
+
+
+def _ordering(keys: list[tuple[str, bool]]) -> list[str]:
+    return [f"-{path}" if desc else path for path, desc in keys]
+
+
+def line_grid(*, user, filters: Mapping) -> LinePage:
+    """A page of the transactions grid: filtered (dates, item, status, channel), sorted by a
+    whitelisted key (anything else falls back to newest first), paged by `after`/`before`.
+
+    Guarantees a constant number of queries whatever the page size: the rows, one per row
+    link registered (invoices), one for the chosen item's name. Invalid filters are dropped
+    and listed in `ignored`; a garbage cursor shows the first page.
+    """
+    sort = filters.get("sort")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    per_page = _per_page(filters.get("per_page", PER_PAGE))
+    query = _query(filters, sort)
+    keys = [(query.path(name), desc) for name, desc in SORTS[sort]]
+
+    after = _cursor_decode(filters.get("after", ""), sort) if filters.get("after") else None
+    before = _cursor_decode(filters.get("before", ""), sort) if filters.get("before") else None
+    queryset = query.queryset
+    if before is not None:
+        reverse_keys = [(path, not desc) for path, desc in keys]
+        rows = list(
+            queryset.filter(_seek(reverse_keys, before)).order_by(*_ordering(reverse_keys))[
+                : per_page + 1
+            ]
+        )
+        more = len(rows) > per_page
+        rows = rows[:per_page][::-1]
+    else:
+        if after is not None:
+            queryset = queryset.filter(_seek(keys, after))
+        rows = list(queryset.order_by(*_ordering(keys))[: per_page + 1])
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+
+    links = links_for(user)
+    page = LinePage(
+        rows=_decorate(rows, links),
+        filterset=query.filterset,
+        sort=sort,
+        per_page=per_page,
+        links=links,
+        item_name=query.item_name,
+        ignored=query.ignored,
+        is_first=after is None and before is None,
+    )
+    if rows:
+        if before is not None:
+            page.next_cursor = _cursor_encode(rows[-1], sort)
+            page.previous_cursor = _cursor_encode(rows[0], sort) if more else None
+        else:
+            page.next_cursor = _cursor_encode(rows[-1], sort) if more else None
+            page.previous_cursor = _cursor_encode(rows[0], sort) if after is not None else None
+    return page
+
+
+def payment_state(order: Order) -> tuple[str, str]:
+    """(code, label) of the order's payment, from its status and whether it was ever paid."""
+    if order.status in _PAID:
+        return "paid", "Paid"
+    if order.first_paid_at is not None:
+        return "reversed", "Reversed"
+    if order.status == OrderStatus.PENDING:
+        return "unpaid", "Awaiting payment"
+    return "none", "Not paid"
+
+
+def _sent_label(line: OrderLine) -> str:
+    if line.fulfilment_status == OrderLine.Fulfilment.PARTIAL:
+        return f"{line.quantity_fulfilled} of {line.quantity} sent"
+    return line.get_fulfilment_status_display()
+
+
+def _decorate(rows: list[OrderLine], links: list[RowLink]) -> list[OrderLine]:
+    """Attach what a row shows beyond its columns, formatted here once (the template
+    engine's per-variable cost dominates a 200-row page): labels, links, the row's links
+    from other apps (one lookup each for the whole page)."""
+    detail_prefix = reverse("orders:detail", kwargs={"number": 0}).removesuffix("0/")
+    order_ids = sorted({row.order_id for row in rows})
+    found = {link.name: link.lookup(order_ids) if order_ids else {} for link in links}
+    for row in rows:
+        order = row.order
+        row.number = order.number
+        row.label = f"{row.sku} of order #{order.number}"
+        row.order_url = f"{detail_prefix}{order.number}/"
+        row.buyer_name = order.customer_name or "—"
+        row.buyer_email = order.customer_email
+        row.has_profile = order.profile_id is not None
+        row.options_prefix = f"{row.options} · " if row.options else ""
+        row.status, row.status_label = order.status, order.get_status_display()
+        row.placed_date, row.placed_time, row.placed_iso = short_datetime(row.placed_at)
+        row.amount_label = money(row.total, order.currency)
+        row.payment, row.payment_label = payment_state(order)
+        row.sent_label = _sent_label(row)
+        row.link_cells = [(link, found[link.name].get(row.order_id)) for link in links]
+    return rows
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The lines a bulk action is to act on, by order id; `too_many` when a selection of
+    everything matching went past SELECTION_CAP (then `lines` is empty)."""
+
+    lines: dict[int, list[SelectedLine]]
+    count: int
+    too_many: bool = False
+
+
+def line_selection(
+    *, user, line_ids: list[int] | None = None, filters: Mapping | None = None
+) -> Selection:
+    """The chosen lines (by id), or every line matching `filters` up to SELECTION_CAP, with
+    their order's number: one query."""
+    if line_ids is not None:
+        queryset = OrderLine.objects.filter(pk__in=line_ids[: SELECTION_CAP + 1])
+    else:
+        queryset = _query(filters or {}, DEFAULT_SORT).queryset
+    rows = list(
+        queryset.order_by().values_list("id", "order_id", "order__number")[: SELECTION_CAP + 1]
+    )
+    if len(rows) > SELECTION_CAP:
+        return Selection(lines={}, count=len(rows), too_many=True)
+    lines: dict[int, list[SelectedLine]] = {}
+    for line_id, order_id, number in sorted(rows):
+        lines.setdefault(order_id, []).append(SelectedLine(line_id, order_id, number))
+    return Selection(lines=lines, count=len(rows))
+
+
+def line_count(*, user, filters: Mapping) -> int:
+    """How many lines match `filters`, counted up to SELECTION_CAP + 1 and no further."""
+    queryset = _query(filters, DEFAULT_SORT).queryset.order_by()
+    return queryset.values("id")[: SELECTION_CAP + 1].count()
