@@ -1,17 +1,58 @@
+import datetime
+import operator
 import re
+from functools import reduce
 
 import django_filters
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 
-from .models import Channel, Order, OrderStatus
+from .models import Channel, Order, OrderStatus, PaymentState, RiskLevel
 
 ORDER_NUMBER = re.compile(r"^#?\s*(\d{1,18})$")
+# The largest order number there can be (the column is a bigint).
+NUMBER_MAX = 2**63 - 1
 
 
 def order_number_in(text: str) -> int | None:
     """The order number typed into the lookup box ("1042" or "#1042"), if that is what it is."""
     match = ORDER_NUMBER.match((text or "").strip())
     return int(match.group(1)) if match else None
+
+
+def number_prefix_ranges(prefix: int) -> list[tuple[int, int]]:
+    """The numbers that start with the digits of `prefix`, as ranges of the number itself:
+    104 is 104, 1040–1049, 10400–10499, … up to the largest bigint; the largest range last.
+
+    Each range is one range scan of the number's unique index, so no index on number::text
+    is needed; the list reads them one by one (orders.selectors._first_rows)."""
+    ranges, scale = [], 1
+    while 0 < prefix * scale <= NUMBER_MAX:
+        ranges.append((prefix * scale, min((prefix + 1) * scale - 1, NUMBER_MAX)))
+        scale *= 10
+    return ranges
+
+
+def number_prefix_q(prefix: int) -> Q:
+    """Orders whose number starts with the digits of `prefix` (none for 0: no number does)."""
+    ranges = number_prefix_ranges(prefix)
+    if not ranges:
+        return Q(pk__in=[])
+    return reduce(operator.or_, (Q(number__range=bounds) for bounds in ranges))
+
+
+def _store_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+class OrderFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("placed_from"), cleaned.get("placed_to")
+        if start and end and start > end:
+            self.add_error("placed_to", f"The end date {end:%b %-d, %Y} is before the start date.")
+        return cleaned
 
 
 class OrderIdFilter(django_filters.NumberFilter):
@@ -25,9 +66,26 @@ class OrderIdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+def _choice(choices, empty_label: str, label: str, **kwargs) -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        choices=choices,
+        empty_label=empty_label,
+        label=label,
+        error_messages={"invalid_choice": "“%(value)s” is not one of the choices."},
+        **kwargs,
+    )
+
+
 class OrderFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=OrderStatus.choices, empty_label="Any status")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel")
+    """The order list's filters, all in the URL and combinable. Each combination is served by
+    an index of the order (see Order.Meta.indexes)."""
+
+    status = _choice(OrderStatus.choices, "Any status", "Status")
+    payment = _choice(PaymentState.choices, "Any payment", "Payment", field_name="payment_state")
+    channel = _choice(Channel.choices, "Any channel", "Channel")
+    risk = _choice(RiskLevel.choices, "Any risk", "Risk", field_name="risk_level")
+    placed_from = django_filters.DateFilter(method="filter_placed", label="Placed from")
+    placed_to = django_filters.DateFilter(method="filter_placed", label="Placed to")
     q = django_filters.CharFilter(method="filter_q", label="Find")
     # The orders that arrived after order id N: where the new-orders badge links, with the
     # user's mark at the time, so the page keeps showing the same orders once they are seen.
@@ -36,21 +94,33 @@ class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = Order
         fields = ["status", "channel"]
+        form = OrderFilterForm
 
     def filter_q(self, queryset, name, value):
-        """An order number, a customer's email (whole), or the start of a customer's name.
+        """An order number's first digits, the start of a customer's email (or all of it), or
+        the start of a customer's name. (The list opens an order whose whole number was typed.)
 
-        Both are case-insensitive and served by the UPPER() expression indexes on the order.
+        Case-insensitive; names and emails are served by the UPPER() text_pattern_ops indexes
+        on the order, numbers by the number's unique index (number_prefix_q).
         """
         value = value.strip()
         if not value:
             return queryset
         number = order_number_in(value)
         if number is not None:
-            return queryset.filter(number=number)
+            return queryset.filter(number_prefix_q(number))
         if "@" in value:
-            return queryset.filter(customer_email__iexact=value)
-        return queryset.filter(customer_name__istartswith=value)
+            return queryset.filter(customer_email__istartswith=value)
+        return queryset.filter(
+            Q(customer_name__istartswith=value) | Q(customer_email__istartswith=value)
+        )
+
+    def filter_placed(self, queryset, name, value):
+        """Placed on or after the start date, on or before the end date: whole days in the
+        store's timezone (TIME_ZONE), whatever the server's."""
+        if name == "placed_from":
+            return queryset.filter(placed_at__gte=_store_midnight(value))
+        return queryset.filter(placed_at__lt=_store_midnight(value + datetime.timedelta(days=1)))
 
     @property
     def active(self) -> dict:
@@ -63,3 +133,15 @@ class OrderFilter(django_filters.FilterSet):
     @property
     def searched_number(self) -> int | None:
         return order_number_in(self.active.get("q", ""))
+
+    @property
+    def ignored(self) -> list[str]:
+        """Why each filter in the URL that could not be used was left out, fit to show."""
+        if not self.is_bound:
+            return []
+        self.form.is_valid()
+        return [
+            f"{self.form.fields[name].label}: {error}" if name in self.form.fields else error
+            for name, errors in self.form.errors.items()
+            for error in errors
+        ]

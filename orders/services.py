@@ -1,6 +1,7 @@
 """Every write to orders. Each service is atomic and locks the order it changes."""
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -228,6 +229,46 @@ def order_transition(
             note="Nothing on this order ships.",
         )
     return order
+
+
+@dataclass(frozen=True)
+class BulkRefusal:
+    number: int
+    from_status: str
+    reason: str
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk status change did: the numbers it changed, and why it left the others."""
+
+    to: str
+    changed: list[int] = field(default_factory=list)
+    refused: list[BulkRefusal] = field(default_factory=list)
+
+
+def orders_transition_each(
+    *, orders: list[tuple[int, int, str]], to: str, actor: Actor, note: str = ""
+) -> BulkOutcome:
+    """Move each of `orders` ((id, number, status) as listed) to status `to`, independently.
+
+    Guarantees: each order goes through order_transition in a transaction of its own, so
+    every change is as safe as a single one (locked, guarded, on the timeline, its effects
+    once) and a refusal leaves the others as they are (called inside a transaction, each is
+    a savepoint of it); moves that need a payment or a shipment are refused as they are
+    singly. Orders are changed in the order given, which is the list's.
+    """
+    outcome = BulkOutcome(to=to)
+    for order_id, number, status in orders:
+        try:
+            order_transition(order_id=order_id, to=to, actor=actor, note=note)
+        except Order.DoesNotExist:
+            outcome.refused.append(BulkRefusal(number, status, "It was deleted meanwhile."))
+        except OrderError as exc:
+            outcome.refused.append(BulkRefusal(number, status, str(exc)))
+        else:
+            outcome.changed.append(number)
+    return outcome
 
 
 @transaction.atomic

@@ -136,3 +136,12 @@ def allowed_transitions(
         and (with_shipment or not t.needs_shipment)
         and t.refusal(order) is None
     ]
+
+
+def bulk_targets() -> list[str]:
+    """The statuses a bulk change may move orders to, in the status order: the targets of every
+    move that needs neither a payment nor a shipment. Those two need a record per order (an
+    amount and its authorization, a courier and tracking numbers), which a bulk form cannot
+    give, so bulk changes never offer Paid or Shipped."""
+    targets = {t.target for t in TRANSITIONS.values() if not (t.needs_payment or t.needs_shipment)}
+    return [status for status in OrderStatus.values if status in targets]

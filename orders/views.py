@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,12 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from . import selectors, services
+from . import moves, selectors, services
 from .actors import Actor
 from .filters import order_number_in
-from .forms import ApiKeyForm, NoteForm, StatusChangeForm
+from .forms import ApiKeyForm, BulkStatusForm, NoteForm, StatusChangeForm
 from .models import ApiKey, OrderStatus
 from .panels import panels_for
+from .status import bulk_targets
 
 VIEW_ORDERS = "orders.view_order"
 
@@ -69,6 +70,46 @@ def _first_error(form) -> str:
     return next(iter(form.errors.values()))[0]
 
 
+# A bulk change applies to this many orders at most (the first ones the list shows).
+BULK_CAP = 500
+# What the bulk form's "all matching orders" keeps of the list's URL: its filters and sort.
+_NOT_FILTERS = {"after", "before", "per_page"}
+
+
+def _list_columns(can_change_status: bool) -> int:
+    """How many columns the order list has (its tick box column only for those who may act)."""
+    return 9 if can_change_status else 8
+
+
+def order_row_response(
+    request, number: int, *, changed: bool, form_html: str = "", closes_form: bool = False
+) -> HttpResponse:
+    """Order `number`'s list row, for htmx to swap in place of the row it targets, with the
+    messages. With `form_html` (a move's form, see orders.moves) the form opens under the row,
+    and the row's status menu waits for it. `closes_form`: the form was used or cancelled, so
+    it goes, and the row takes its place whatever the request targeted."""
+    order = selectors.order_row(user=request.user, number=number)
+    context = {
+        "order": order,
+        "next_url": _next_url(request, reverse("orders:list")),
+        "changed": changed,
+        "form_open": bool(form_html),
+        "can_change_status": request.user.has_perm("orders.change_order_status"),
+    }
+    html = render_to_string("orders/order_list.html#row", context, request)
+    if form_html:
+        html += form_html
+    if closes_form:
+        form_row = moves.form_row_id(number)
+        html += f'<template><tr id="{form_row}" hx-swap-oob="delete"></tr></template>'
+    messages_html = render_to_string("base.html#messages", {"oob": True}, request)
+    response = HttpResponse(f"{html}<template>{messages_html}</template>")
+    if closes_form:
+        response["HX-Retarget"] = f"#order-{number}"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
 def order_list(request):
@@ -79,16 +120,34 @@ def order_list(request):
     if page.newest_unseen_id is not None:
         # Showing the newest online orders is seeing them: this user's badge clears.
         services.new_orders_mark_seen(user=request.user, up_to_id=page.newest_unseen_id)
+    can_change_status = request.user.has_perm("orders.change_order_status")
+    list_query = request.GET.copy()
+    for name in _NOT_FILTERS:
+        list_query.pop(name, None)
     return render(
         request,
         "orders/order_list.html",
         {
             "page": page,
             "filters": page.filterset,
+            "tab_counts": selectors.order_tab_counts(user=request.user, filters=request.GET),
             "next_url": request.get_full_path(),
-            "can_change_status": request.user.has_perm("orders.change_order_status"),
+            "can_change_status": can_change_status,
+            "columns": _list_columns(can_change_status),
+            "bulk_targets": [(status, OrderStatus(status).label) for status in bulk_targets()],
+            "bulk_query": list_query.urlencode(),
+            "bulk_cap": BULK_CAP,
         },
     )
+
+
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def order_row(request, number: int):
+    """Order `number`'s list row as it is now, in place of a move's form that was cancelled."""
+    if not request.htmx:
+        return redirect("orders:detail", number=number)
+    return order_row_response(request, number, changed=False, closes_form=True)
 
 
 @login_not_required
@@ -125,6 +184,9 @@ def order_detail(request, number: int):
 @permission_required([VIEW_ORDERS, "orders.change_order_status"], raise_exception=True)
 def order_status_change(request, number: int):
     order_id = order_id_or_404(request, number)
+    move_form = moves.move_form_for(request.POST.get("to", ""), user=request.user)
+    if move_form is not None:
+        return _move_form_opened(request, number, move_form)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Order #{number}: {_first_error(form)}")
@@ -148,15 +210,87 @@ def order_status_change(request, number: int):
     if request.htmx:
         if request.POST.get("partial") == "detail":
             return order_detail_response(request, number)
-        order = selectors.order_row(user=request.user, number=number)
-        context = {
-            "order": order,
-            "next_url": _next_url(request, reverse("orders:list")),
-            "changed": True,
-            "can_change_status": True,
-        }
-        return _htmx_partial(request, "orders/order_list.html#row", context)
+        return order_row_response(request, number, changed=True)
     return redirect(_next_url(request, reverse("orders:detail", kwargs={"number": number})))
+
+
+def _move_form_opened(request, number: int, move_form: moves.MoveForm) -> HttpResponse:
+    """A move made with another app's form (Shipped: the courier and tracking number): under
+    htmx the form opens in place, under the order's row; otherwise the form's page."""
+    label = OrderStatus(move_form.target).label
+    if not (request.htmx and request.POST.get("partial") == "row"):
+        messages.info(
+            request,
+            f"Order #{number} becomes {label} with {move_form.asks_for}: fill them in here.",
+        )
+        return redirect(move_form.page_url(number))
+    order = selectors.order_row(user=request.user, number=number)
+    if move_form.target not in {move.target for move in order.transitions}:
+        messages.error(
+            request,
+            f"Order #{number} cannot become {label} now: it is {order.get_status_display()}.",
+        )
+        return order_row_response(request, number, changed=False)
+    form_html = move_form.row_html(request, number, _list_columns(can_change_status=True))
+    return order_row_response(request, number, changed=False, form_html=form_html)
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "orders.change_order_status"], raise_exception=True)
+def order_bulk_status(request):
+    """Change the status of the ticked orders, or of every order the list's filters match
+    (up to BULK_CAP), each on its own: one refused leaves the others changed. Answers with a
+    summary of what changed and what was refused, and why (Post/Redirect/Get: the plain form
+    works without JavaScript)."""
+    back = _next_url(request, reverse("orders:list"))
+    form = BulkStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"No order was changed: {_first_error(form)}")
+        return redirect(back)
+    data = form.cleaned_data
+    if data["scope"] == BulkStatusForm.MATCHING:
+        filters = QueryDict(data["query"])
+        targets = selectors.order_bulk_targets(
+            user=request.user, filters=filters, limit=BULK_CAP + 1
+        )
+    else:
+        targets = selectors.orders_by_number(user=request.user, numbers=data["order"])
+    if not targets:
+        messages.error(request, "No order was changed: no order matches.")
+        return redirect(back)
+    outcome = services.orders_transition_each(
+        orders=targets[:BULK_CAP], to=data["to"], actor=Actor.of(request.user)
+    )
+    level, summary = _bulk_summary(outcome, capped=len(targets) > BULK_CAP)
+    messages.add_message(request, level, summary)
+    return redirect(back)
+
+
+# A bulk summary names this many refused orders, then counts the rest.
+BULK_REFUSALS_NAMED = 10
+
+
+def _bulk_summary(outcome: services.BulkOutcome, *, capped: bool) -> tuple[int, str]:
+    """ "12 changed to Complete; 3 refused: #1041 Paid → Complete: Items are still waiting to
+    be shipped; …", and the message level it deserves."""
+    label = OrderStatus(outcome.to).label
+    changed = len(outcome.changed)
+    parts = [f"{changed} changed to {label}" if changed else f"None changed to {label}"]
+    if outcome.refused:
+        named = [
+            f"#{r.number} {OrderStatus(r.from_status).label} → {label}: {r.reason.rstrip('.')}"
+            for r in outcome.refused[:BULK_REFUSALS_NAMED]
+        ]
+        more = len(outcome.refused) - len(named)
+        if more:
+            named.append(f"and {more} more")
+        parts.append(f"{len(outcome.refused)} refused: " + "; ".join(named))
+    text = "; ".join(parts) + "."
+    if capped:
+        text += f" Only the first {BULK_CAP} matching orders were changed: apply it again for more."
+    if not outcome.refused:
+        return messages.SUCCESS, text
+    return (messages.WARNING if changed else messages.ERROR), text
 
 
 @require_POST

@@ -154,4 +154,52 @@
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
+
+  // The order list's bulk change: a tick box that selects every order on the page, and the
+  // bar saying what the change will apply to. Without JavaScript the rows' boxes and the
+  // "all matching" box still post with the form.
+  function bulkForm() {
+    return document.querySelector("form[data-bulk]");
+  }
+
+  function rowBoxes(form) {
+    return document.querySelectorAll('input[name="order"][form="' + form.id + '"]');
+  }
+
+  function bulkCount(form) {
+    var boxes = Array.prototype.slice.call(rowBoxes(form));
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    var pageBox = document.querySelector("[data-select-page]");
+    if (pageBox) {
+      pageBox.checked = ticked > 0 && ticked === boxes.length;
+      pageBox.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    var matching = form.querySelector("[data-bulk-matching]");
+    var count = form.querySelector("[data-bulk-count]");
+    if (matching && matching.checked) {
+      count.textContent = "All orders matching these filters";
+    } else {
+      count.textContent = ticked ? ticked + " selected" : "Tick orders to change their status together.";
+    }
+  }
+
+  document.querySelectorAll("[data-select-page]").forEach(function (box) { box.hidden = false; });
+  if (bulkForm()) bulkCount(bulkForm());
+
+  document.addEventListener("change", function (event) {
+    var form = bulkForm();
+    var target = event.target;
+    if (!form) return;
+    if (target.matches("[data-select-page]")) {
+      rowBoxes(form).forEach(function (box) { box.checked = target.checked; });
+    } else if (!target.matches('input[name="order"], [data-bulk-matching]')) {
+      return;
+    }
+    bulkCount(form);
+  });
+
+  // A row swapped in by htmx comes unticked.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (bulkForm()) bulkCount(bulkForm());
+  });
 })();
