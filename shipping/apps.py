@@ -12,12 +12,14 @@ class ShippingConfig(AppConfig):
     name = "shipping"
 
     def ready(self):
-        from orders import panels
+        from orders import moves, panels
         from orders.grid.registry import register_action
 
         from .grid import FLAG_SENT
+        from .moves import SHIPPED_IN_ROW
         from .panels import SHIPPING_PANEL
 
         post_migrate.connect(_known_carriers, sender=self, dispatch_uid="shipping_known_carriers")
         panels.register(SHIPPING_PANEL)
+        moves.register(SHIPPED_IN_ROW)
         register_action(FLAG_SENT)

@@ -122,3 +122,43 @@ class TrackingLookupForm(forms.Form):
         if not value.isdigit() or len(value) > 18:
             raise forms.ValidationError("Enter the order number, e.g. 1042.")
         return int(value)
+
+
+class RowShipmentForm(forms.Form):
+    """Seed 004's Shipped from the order list: a courier and tracking numbers for everything the
+    order has left to send (the order page's shipment form picks lines and quantities)."""
+
+    carrier = forms.ModelChoiceField(
+        queryset=Carrier.objects.filter(is_active=True),
+        label="Carrier or courier",
+        empty_label="Choose…",
+        error_messages={"required": "Choose the carrier or courier that took the shipment."},
+    )
+    tracking_numbers = forms.CharField(
+        label="Tracking numbers",
+        max_length=1000,
+        help_text="Separate several with commas.",
+        error_messages={"required": "Enter the tracking number the courier gave you."},
+    )
+    override_reason = forms.CharField(
+        label="Record anyway, because…",
+        max_length=300,
+        required=False,
+        help_text="The number failed the carrier's check. Say why it is right after all.",
+    )
+
+    def __init__(self, *args, number: int, **kwargs):
+        kwargs.setdefault("auto_id", f"ship{number}_%s")
+        super().__init__(*args, **kwargs)
+        self.needs_reason = bool(self.data.get("override_reason"))
+
+    def clean_tracking_numbers(self) -> list[str]:
+        numbers = split_numbers(self.cleaned_data["tracking_numbers"])
+        if not numbers:
+            raise forms.ValidationError("Enter the tracking number the courier gave you.")
+        return numbers
+
+    def reveal_reason(self, message: str) -> None:
+        """A number failed its check: show why, and the field to record it anyway."""
+        self.needs_reason = True
+        self.add_error("tracking_numbers", message)

@@ -8,6 +8,11 @@ urlpatterns = [
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:token>/", views.track, name="track"),
     path("orders/<int:number>/shipments/", views.shipment_record, name="shipment_record"),
+    path(
+        "orders/<int:number>/shipments/in-row/",
+        views.shipment_record_in_row,
+        name="shipment_record_in_row",
+    ),
     path("orders/<int:number>/lines/sent/", views.lines_sent, name="lines_sent"),
     path(
         "orders/<int:number>/tracking/<int:tracking_id>/",

@@ -1,18 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.actors import Actor
 from orders.models import OrderLine
-from orders.views import back_to_order, order_detail_response, order_id_or_404
+from orders.views import back_to_order, order_detail_response, order_id_or_404, order_row_response
 
 from . import tracking
-from .forms import ShipmentForm, TrackingLookupForm, TrackingNumberForm
+from .forms import RowShipmentForm, ShipmentForm, TrackingLookupForm, TrackingNumberForm
 from .models import TrackingNumber
+from .moves import row_form_context
 from .panels import keep_shipment_form, keep_tracking_form
 from .services import (
     ShipmentError,
@@ -59,6 +61,51 @@ def shipment_record(request, number: int):
     messages.error(request, "The shipment was not recorded: see the form for why.")
     keep_shipment_form(request, form)
     return order_detail_response(request, number)
+
+
+@require_POST
+@permission_required(
+    [VIEW_ORDERS, "orders.change_order_status", "shipping.add_shipment"], raise_exception=True
+)
+def shipment_record_in_row(request, number: int):
+    """Seed 004's Shipped from the order list: a shipment of everything left to send, with its
+    courier and tracking numbers. Under htmx a refusal (a number failing its carrier's check,
+    with the field to record it anyway) comes back in the form, and success puts the order's
+    row back with its new status; without htmx it is Post/Redirect/Get."""
+    order_id = order_id_or_404(request, number)
+    form = RowShipmentForm(request.POST, number=number)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            shipment_create(
+                order_id=order_id,
+                carrier_id=data["carrier"].pk,
+                tracking_numbers=data["tracking_numbers"],
+                override_reason=data["override_reason"],
+                actor=Actor.of(request.user),
+            )
+        except TrackingNumberInvalid as exc:
+            form.reveal_reason(str(exc))
+        except ShipmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Order #{number} is shipped by {data['carrier'].name}, tracking "
+                f"{', '.join(data['tracking_numbers'])}.",
+            )
+            if request.htmx:
+                return order_row_response(request, number, changed=True, closes_form=True)
+            return redirect("orders:detail", number=number)
+    if request.htmx:
+        context = row_form_context(number, form)
+        return HttpResponse(render_to_string("shipping/_row_shipment.html#form", context, request))
+    messages.error(request, f"Order #{number} was not shipped: {_first_error(form)}")
+    return redirect(reverse("orders:detail", kwargs={"number": number}) + "#order-shipping")
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
 
 
 @require_POST

@@ -251,8 +251,8 @@ def test_htmx_status_change_returns_just_the_row(staff_client):
     assert "<html" not in html
     assert 'class="badge status-paid"' not in html
     assert 'class="badge status-in_process">In process<' in html
-    # Shipped needs a courier and tracking number (seed 004): the shipping panel records it.
-    assert "Mark shipped" not in html
+    # Shipped needs a courier and tracking number (seed 004): it opens shipping's form.
+    assert ">Mark shipped…</option>" in html
     assert ">Cancel</option>" in html
     assert 'hx-swap-oob="true"' in html and f"Order #{order.number} is now In process." in html
     order.refresh_from_db()
@@ -749,4 +749,6 @@ def test_status_form_refuses_shipped_without_a_shipment(staff_client):
     response = staff_client.post(status_url(order), {"to": "shipped", "next": LIST}, follow=True)
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
+    # Without JavaScript, choosing Shipped leads to the order page's shipment form.
+    assert response.redirect_chain[-1][0] == detail_url(order) + "#order-shipping"
     assert any("courier and tracking number" in m for m in messages_of(response))
