@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from orders.actors import Actor
+from orders.grid import selectors
 from orders.models import OrderLine, OrderStatus
 from orders.services import order_transition
 from tests.factories import (
@@ -166,3 +167,32 @@ def test_shift_click_selects_a_range_and_the_page_passes_axe(page, login, live_s
     page.get_by_role("menu").wait_for()
     problems += [f"with the menu open: {problem}" for problem in violations(page)]
     assert not problems, problems
+
+
+def test_select_every_match_across_pages_and_flag_them(page, login, live_server, monkeypatch):
+    monkeypatch.setattr(selectors, "PER_PAGE", 3)
+    mug = ProductFactory(name="Alpine Mug")
+    lines = [sold(mug, day=1 + i) for i in range(5)]
+    sold(mug, day=9, status=OrderStatus.CANCELLED)
+    UserFactory(role="staff", username="clerk")
+    login("clerk", "pass-word-123", next_path=f"{GRID}?status=paid")
+    assert page.locator("tbody tr[data-line]").count() == 3
+
+    page.locator("[data-select-page]").check()
+    banner = page.locator("[data-select-banner]")
+    assert "All 3 items on this page are selected." in banner.inner_text()
+    banner.get_by_role("button", name="Select every item that matches these filters").click()
+    banner.get_by_text("All 5 items matching these filters are selected.").wait_for()
+
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.locator(".grid-actionbar").get_by_role(
+        "button", name="Flag selected item(s) as sent"
+    ).click()
+    page.locator("#messages").get_by_text("5 items on 5 orders flagged as sent.").wait_for()
+    assert dialogs == [
+        "Flag selected item(s) as sent: apply to all 5 items matching these filters?"
+    ]
+    assert not OrderLine.objects.filter(
+        pk__in=[a_line.pk for a_line in lines], quantity_fulfilled=0
+    ).exists()
