@@ -46,7 +46,7 @@ from django.urls import reverse
 from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
 
 from ..formatting import money, short_datetime
-from ..models import Order, OrderLine, OrderStatus
+from ..models import Order, OrderLine, PaymentState
 from .filters import LineFilter, start_of_day
 from .registry import RowLink, SelectedLine, links_for
 
@@ -121,15 +121,8 @@ _ROW_FIELDS = [
     "order__customer_email",
     "order__profile_id",
     "order__currency",
-    "order__first_paid_at",
+    "order__payment_state",
 ]
-_PAID = {
-    OrderStatus.PAID,
-    OrderStatus.IN_PROCESS,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.COMPLETE,
-}
 
 
 @dataclass
@@ -378,17 +371,6 @@ def line_grid(*, user, filters: Mapping) -> LinePage:
     return page
 
 
-def payment_state(order: Order) -> tuple[str, str]:
-    """(code, label) of the order's payment, from its status and whether it was ever paid."""
-    if order.status in _PAID:
-        return "paid", "Paid"
-    if order.first_paid_at is not None:
-        return "reversed", "Reversed"
-    if order.status == OrderStatus.PENDING:
-        return "unpaid", "Awaiting payment"
-    return "none", "Not paid"
-
-
 def _sent_label(line: OrderLine) -> str:
     if line.fulfilment_status == OrderLine.Fulfilment.PARTIAL:
         return f"{line.quantity_fulfilled} of {line.quantity} sent"
@@ -414,7 +396,8 @@ def _decorate(rows: list[OrderLine], links: list[RowLink]) -> list[OrderLine]:
         row.status, row.status_label = order.status, order.get_status_display()
         row.placed_date, row.placed_time, row.placed_iso = short_datetime(row.placed_at)
         row.amount_label = money(row.total, order.currency)
-        row.payment, row.payment_label = payment_state(order)
+        row.payment = order.payment_state
+        row.payment_label = PaymentState(order.payment_state).label
         row.sent_label = _sent_label(row)
         row.link_cells = [(link, found[link.name].get(row.order_id)) for link in links]
     return rows
