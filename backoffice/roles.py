@@ -15,6 +15,8 @@ STAFF_PERMISSIONS = [
     "orders.change_order_status",
     "orders.add_order_note",
     "orders.delete_order",  # only orders never paid nor sent (spam, tests): services decide
+    # Staff save their list filters as tabs, and may share them (their own they may delete).
+    "orders.add_savedview",
     "customers.view_profile",
     "customers.add_profile",
     "customers.change_profile",
@@ -54,6 +56,8 @@ ADMIN_PERMISSIONS = [
     "invoicing.post_invoice",
     "invoicing.export_invoices",
     "orders.view_apikey",
+    # Admins tidy the shared tabs everyone sees.
+    "orders.delete_savedview",
     "payments.view_gateway",
     "payments.add_gateway",
     "payments.change_gateway",

@@ -496,3 +496,36 @@ class IntakeRequest(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class SavedView(models.Model):
+    """A list's filter set saved under a name, for its owner or shared with every colleague
+    who may see that list; shown as a tab beside All / Online / In store."""
+
+    class Page(models.TextChoices):
+        ORDERS = "orders", "Orders"
+        TRANSACTIONS = "transactions", "Transactions"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.CharField(max_length=20, choices=Page.choices)
+    name = models.CharField(max_length=60)
+    # The list's query string, normalized (sorted keys, no paging), so the tab knows it is open.
+    query = models.CharField(max_length=1000)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", "page", Upper("name"), name="saved_view_name_unique_per_owner"
+            )
+        ]
+        indexes = [
+            # A list page reads the user's own views and the shared ones of that page.
+            models.Index(fields=["page", "owner"], name="saved_view_owner_idx"),
+            models.Index(fields=["page"], condition=Q(shared=True), name="saved_view_shared_idx"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -30,7 +31,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.urls import reverse
 
 from catalog.models import SerialCode
@@ -45,6 +46,7 @@ from .models import (
     Order,
     OrderEvent,
     OrderStatus,
+    SavedView,
 )
 from .moves import move_form_targets
 from .status import allowed_transitions
@@ -589,3 +591,36 @@ def orders_matching(*, user, filters: Mapping) -> QuerySet[Order]:
     sort = _sort(filters.get("sort"), number_search=filterset.searched_number is not None)
     queryset = filterset.filter_queryset(Order.objects.with_line_facts())
     return queryset.order_by(*_ordering(SORTS[sort]))
+
+
+SAVED_VIEW_LISTS = {"orders": "orders:list", "transactions": "orders:grid"}
+# What a list's query string carries that is not a filter: paging, and form plumbing.
+_NOT_VIEW_PARAMS = {"after", "before", "csrfmiddlewaretoken", "next", "partial"}
+
+
+def saved_view_query(query: str) -> str:
+    """A list's query string as a saved view keeps it: no paging, keys sorted, blanks gone."""
+    params = QueryDict(query)
+    kept = sorted(
+        (key, value)
+        for key, values in params.lists()
+        if key not in _NOT_VIEW_PARAMS
+        for value in values
+        if value.strip()
+    )
+    return urlencode(kept)
+
+
+def saved_views_for(*, user, page: str, query: str) -> list:
+    """The tabs of saved views a user sees on a list: their own and their colleagues' shared
+    ones, by name, each with its link and whether it is the one open now. One query."""
+    current = saved_view_query(query)
+    base = reverse(SAVED_VIEW_LISTS[page])
+    views = list(
+        SavedView.objects.filter(Q(owner=user) | Q(shared=True), page=page).select_related("owner")
+    )
+    for view in views:
+        view.url = f"{base}?{view.query}"
+        view.active = view.query == current
+        view.mine = view.owner_id == user.pk
+    return views

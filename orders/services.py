@@ -30,7 +30,9 @@ from .models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
+    SavedView,
 )
+from .selectors import saved_view_query
 from .signals import order_status_changed
 from .status import Effect, transition_for
 
@@ -353,3 +355,49 @@ def new_orders_mark_seen(*, user, up_to_id: int) -> bool:
         seen_up_to_id=up_to_id, seen_at=timezone.now()
     )
     return bool(moved)
+
+
+# ---- Saved views ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def saved_view_save(*, user, page: str, name: str, query: str, shared: bool) -> SavedView:
+    """Save the list's filters under `name`; saving again under a name the user already has
+    (in any case) replaces that view's filters. Guarantees: a view has a name and at least one
+    filter (the unfiltered list is the All tab), and names are unique per user and page."""
+    name = " ".join(name.split())
+    if page not in SavedView.Page.values:
+        raise OrderError(f"There is no list called “{page}”.")
+    if not name:
+        raise OrderError("Give the view a name, such as “To ship today”.")
+    if len(name) > 60:
+        raise OrderError("A view's name has at most 60 characters.")
+    query = saved_view_query(query)
+    if not query:
+        raise OrderError("Filter the list first: the unfiltered list is the All tab.")
+    if len(query) > 1000:
+        raise OrderError("These filters are too long to save as a view.")
+    existing = (
+        SavedView.objects.select_for_update()
+        .filter(owner=user, page=page, name__iexact=name)
+        .first()
+    )
+    if existing is not None:
+        existing.name, existing.query, existing.shared = name, query, shared
+        existing.save(update_fields=["name", "query", "shared"])
+        return existing
+    return SavedView.objects.create(owner=user, page=page, name=name, query=query, shared=shared)
+
+
+@transaction.atomic
+def saved_view_delete(*, user, view_id: int) -> SavedView:
+    """Delete a saved view: one's own, or a shared one for a store admin (who may tidy up the
+    tabs everyone sees)."""
+    view = SavedView.objects.select_for_update().filter(pk=view_id).first()
+    if view is None:
+        raise OrderError("That view no longer exists.")
+    may = view.owner_id == user.pk or (view.shared and user.has_perm("orders.delete_savedview"))
+    if not may:
+        raise OrderError(f"“{view.name}” is {view.owner}'s view: only they can delete it.")
+    view.delete()
+    return view

@@ -391,3 +391,42 @@ def back_to_order(request, number: int) -> HttpResponse:
     if request.htmx:
         return order_detail_response(request, number)
     return redirect("orders:detail", number=number)
+
+
+def _saved_view_back(page: str, query: str) -> str:
+    name = selectors.SAVED_VIEW_LISTS.get(page, "orders:list")
+    base = reverse(name)
+    return f"{base}?{query}" if query else base
+
+
+@require_POST
+@permission_required([VIEW_ORDERS, "orders.add_savedview"], raise_exception=True)
+def saved_view_save(request):
+    page, query = request.POST.get("page", ""), request.POST.get("query", "")
+    shared = request.POST.get("shared") == "on"
+    try:
+        view = services.saved_view_save(
+            user=request.user,
+            page=page,
+            name=request.POST.get("name", ""),
+            query=query,
+            shared=shared,
+        )
+    except services.OrderError as error:
+        messages.error(request, str(error))
+        return redirect(_saved_view_back(page, selectors.saved_view_query(query)))
+    whom = "everyone's tabs" if view.shared else "your tabs"
+    messages.success(request, f"Saved “{view.name}”: it is in {whom} now.")
+    return redirect(_saved_view_back(view.page, view.query))
+
+
+@require_POST
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def saved_view_delete(request, pk: int):
+    try:
+        view = services.saved_view_delete(user=request.user, view_id=pk)
+    except services.OrderError as error:
+        messages.error(request, str(error))
+        return redirect(_saved_view_back(request.POST.get("page", "orders"), ""))
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect(_saved_view_back(view.page, ""))

@@ -1,7 +1,10 @@
+from types import SimpleNamespace
+
 from django import template
 from django.utils.html import format_html
 
 from orders import formatting
+from orders.selectors import saved_view_query, saved_views_for
 
 register = template.Library()
 
@@ -49,4 +52,20 @@ def sort_header(context, key: str, label: str, current: str):
         state,
         label,
         arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def saved_views(context, page: str):
+    """`{% saved_views "orders" as saved %}`: the user's saved views of a list (their own and
+    the shared ones) for its tabs: `saved.views`, `saved.active` (one is open now) and
+    `saved.query` (the list's current filters, to save)."""
+    request = context["request"]
+    query = request.GET.urlencode()
+    views = saved_views_for(user=request.user, page=page, query=query)
+    return SimpleNamespace(
+        views=views,
+        active=any(view.active for view in views),
+        query=saved_view_query(query),
+        page=page,
     )

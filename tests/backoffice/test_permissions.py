@@ -105,6 +105,17 @@ ROUTES = {
         lambda o: reverse("notifications:email_preview", kwargs={"kind": "shipped"}),
         None,
     ),
+    "saved view save": (
+        "post",
+        lambda o: reverse("orders:saved_view_save"),
+        {"page": "orders", "name": "Paid", "query": "status=paid"},
+    ),
+    "export list": ("get", lambda o: reverse("reports:export_list"), None),
+    "export start": (
+        "post",
+        lambda o: reverse("reports:export_start"),
+        {"source": "orders", "format": "csv", "query": "status=paid"},
+    ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
 }
 
@@ -137,6 +148,10 @@ EXPECTED = {
     "tracking link revoke": (LOGIN, REDIRECT, REDIRECT),
     "email list": (LOGIN, FORBIDDEN, OK),
     "email preview": (LOGIN, FORBIDDEN, OK),
+    # Staff save their filters as tabs and export what their lists show.
+    "saved view save": (LOGIN, REDIRECT, REDIRECT),
+    "export list": (LOGIN, OK, OK),
+    "export start": (LOGIN, OK, OK),  # a small export streams in the response
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
@@ -235,6 +250,9 @@ def test_forbidden_writes_change_nothing(client):
         reverse("payments:gateway_activate", kwargs={"pk": 1}),
         reverse("payments:gateway_deactivate", kwargs={"pk": 1}),
         reverse("shipping:tracking_link_revoke", kwargs={"number": 1}),
+        reverse("orders:saved_view_save"),
+        reverse("orders:saved_view_delete", kwargs={"pk": 1}),
+        reverse("reports:export_start"),
     ],
 )
 def test_writes_do_not_answer_get(store_admin_client, url):

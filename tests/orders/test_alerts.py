@@ -285,11 +285,12 @@ def test_the_list_clears_with_one_query_more(staff_client, django_assert_num_que
     poll(staff_client)
     staff_client.get(LIST)
     online()
-    # The user; the orders (with whether each is new); moving the mark; the tabs' counts.
-    with django_assert_num_queries(4):
+    # The user; the orders (with whether each is new); moving the mark; the tabs' counts; the
+    # saved views.
+    with django_assert_num_queries(5):
         staff_client.get(LIST)
     # Nothing new: no write.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         staff_client.get(LIST)
 
 

@@ -329,9 +329,9 @@ def test_the_list_runs_as_many_queries_for_10_rows_as_for_100(staff_client, para
     with CaptureQueriesContext(connection) as hundred:
         assert len(listed(staff_client.get(LIST, {**params, "per_page": 100}))) == 100
     assert len(ten) == len(hundred)
-    # The user, the page, the tabs' counts; a number search adds the exact-number lookup and
-    # the newest number (which of its ranges can hold orders).
-    assert len(hundred) == (5 if params == {"q": "1"} else 3)
+    # The user, the page, the tabs' counts, the saved views; a number search adds the
+    # exact-number lookup and the newest number (which of its ranges can hold orders).
+    assert len(hundred) == (6 if params == {"q": "1"} else 4)
 
 
 # ---- Bulk status changes --------------------------------------------------------------------

@@ -185,9 +185,9 @@ def test_list_uses_the_same_number_of_queries_for_5_or_60_orders(staff_client):
     with CaptureQueriesContext(connection) as sixty:
         assert len(listed(staff_client.get(LIST))) == 50
     assert len(five) == len(sixty)
-    # The user; the orders with their line facts; the tabs' counts (session and permissions
-    # are cached).
-    assert len(sixty) == 3
+    # The user; the orders with their line facts; the tabs' counts; the saved views for the
+    # tabs (session and permissions are cached).
+    assert len(sixty) == 4
 
 
 # ---- Status change from the list ---------------------------------------------------------
@@ -491,9 +491,9 @@ def rich_order(lines: int, *, paid: bool, staff_user):
         # The user (session and permissions are cached); the order with its profile, lines,
         # download links, events, serial codes; its payments and charge attempts; then the
         # active gateway while it waits for payment, or its invoices once it is paid; its
-        # shipments and the shipment form's carriers.
-        (False, 11),
-        (True, 11),
+        # shipments and the shipment form's carriers; the saved views for the tabs.
+        (False, 12),
+        (True, 12),
     ],
 )
 def test_detail_uses_the_same_number_of_queries_for_1_or_10_lines(
