@@ -52,6 +52,23 @@ class SpreadsheetSafe(Func):
         )
 
 
+class ZeroPadded(Func):
+    """A whole number as text, zero-padded to `width` digits and never cut: 42 → "000042"."""
+
+    output_field = TextField()
+
+    def __init__(self, expression, width: int = 6, **extra):
+        self.width = width
+        super().__init__(expression, **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"lpad(({sql})::text, greatest({int(self.width)}, length(({sql})::text)), '0')",
+            (*params, *params),
+        )
+
+
 class LocalTime(Func):
     """A timestamptz as the store's wall-clock time (a timestamp without time zone)."""
 

@@ -437,3 +437,13 @@ def line_count(*, user, filters: Mapping) -> int:
     """How many lines match `filters`, counted up to SELECTION_CAP + 1 and no further."""
     queryset = _query(filters, DEFAULT_SORT).queryset.order_by()
     return queryset.values("id")[: SELECTION_CAP + 1].count()
+
+
+def lines_matching(*, user, filters: Mapping) -> QuerySet[OrderLine]:
+    """Every line the grid shows for `filters`, in the grid's order and unpaged: what an export
+    of the grid walks. The same filters, item resolution and sort as `line_grid`."""
+    sort = filters.get("sort")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    query = _query(filters, sort)
+    keys = [(query.path(name), desc) for name, desc in SORTS[sort]]
+    return query.queryset.order_by(*_ordering(keys))

@@ -14,10 +14,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from invoicing.models import Invoice
+from orders.actors import Actor
 from orders.models import Channel, OrderStatus
+from payments.services import PaymentInfo, order_mark_paid
 from reports import services, tasks
 from reports.models import Export
-from tests.factories import OrderFactory, OrderLineFactory, UserFactory
+from tests.factories import (
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    UserFactory,
+    VariantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 START = reverse("reports:export_start")
@@ -264,3 +273,42 @@ def test_your_exports_lists_only_yours(staff_client, staff_user):
     )
     page = staff_client.get(reverse("reports:export_list")).content.decode()
     assert "mine.csv" in page and "theirs.csv" not in page
+
+
+# ---- The transactions grid ------------------------------------------------------------------
+
+
+def test_the_grid_exports_one_row_per_item_with_its_invoice_number(staff_client):
+    mug = ProductFactory(name="Mug")
+    paid = OrderFactory(placed_at=datetime(2026, 3, 2, 12, 0, tzinfo=UTC), customer_name="Ada")
+    OrderLineFactory(order=paid, variant=VariantFactory(product=mug), quantity=2)
+    OrderLineFactory(order=paid, variant=VariantFactory(product=ProductFactory(name="Tee")))
+    order_mark_paid(
+        order_id=paid.pk,
+        payment=PaymentInfo(method="check", amount=paid.subtotal, reference="1"),
+        actor=Actor.system(),
+    )
+    other = OrderFactory(placed_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    OrderLineFactory(order=other, variant=VariantFactory(product=mug))
+    invoice = Invoice.objects.get(order=paid)
+
+    header, *rows = csv_rows(export(staff_client, f"item={mug.pk}", source="transactions"))
+
+    assert header == [
+        "Date", "Invoice", "Order", "Buyer", "Email", "Item", "Options", "SKU", "Quantity",
+        "Amount", "Currency", "Payment", "Sent", "Status",
+    ]  # fmt: skip
+    assert [(row[1], row[2], row[8]) for row in rows] == [
+        (invoice.display_number, str(paid.number), "2"),  # newest first; the tee filtered out
+        ("", str(other.number), "1"),  # not paid: no invoice yet
+    ]
+    first = rows[0]
+    assert first[0] == "2026-03-02 07:00" and first[3] == "Ada"  # New York time
+    assert (first[11], first[12], first[13]) == ("Paid", "Not sent", "Paid")
+
+
+def test_the_grid_export_follows_its_sort(staff_client):
+    small = OrderLineFactory(quantity=1)
+    big = OrderLineFactory(quantity=5)
+    _, *rows = csv_rows(export(staff_client, "sort=-quantity", source="transactions"))
+    assert [row[2] for row in rows] == [str(big.order.number), str(small.order.number)]
