@@ -192,11 +192,9 @@ def _resolve_item(data, filterset: LineFilter, ignored: list[str]) -> str:
     return ""
 
 
-def _few_orders(active: Mapping) -> list[int] | None:
-    """The ids of the orders an order-level filter (status, channel, and the dates) keeps, if
-    there are at most FEW_ORDERS of them; None if there are more. One query on the orders'
-    (channel, status, placed_at) indexes that stops at FEW_ORDERS + 1."""
-    orders = Order.objects.all()
+def _matching_orders(active: Mapping) -> QuerySet[Order]:
+    """The orders an order-level filter keeps (status, channel, and the dates)."""
+    orders = Order.objects.order_by()
     for name in ("status", "channel"):
         if active.get(name):
             orders = orders.filter(**{name: active[name]})
@@ -204,8 +202,20 @@ def _few_orders(active: Mapping) -> list[int] | None:
         orders = orders.filter(placed_at__gte=start_of_day(active["start"]))
     if active.get("end"):
         orders = orders.filter(placed_at__lt=start_of_day(active["end"] + timedelta(1)))
-    ids = list(orders.order_by().values_list("id", flat=True)[: FEW_ORDERS + 1])
+    return orders
+
+
+def _few_orders(active: Mapping) -> list[int] | None:
+    """The ids of the orders an order-level filter keeps, if at most FEW_ORDERS; else None.
+    One query on the orders' (channel, status, placed_at) indexes that stops after that."""
+    ids = list(_matching_orders(active).values_list("id", flat=True)[: FEW_ORDERS + 1])
     return ids if len(ids) <= FEW_ORDERS else None
+
+
+def _are_few_orders(active: Mapping) -> bool:
+    """Whether an order-level filter keeps at most FEW_ORDERS orders: a count that stops
+    there, without fetching their ids."""
+    return _matching_orders(active).values("id")[: FEW_ORDERS + 1].count() <= FEW_ORDERS
 
 
 def _query(filters: Mapping, sort: str) -> Query:
@@ -232,8 +242,8 @@ def _query(filters: Mapping, sort: str) -> Query:
     active = filterset.active
     by_order = bool(active.get("status") or active.get("channel"))
     by_date = sort.lstrip("-") == "placed_at"
-    few = _few_orders(active) if by_order and (active.get("item") or not by_date) else None
-    walks_orders = by_order and by_date and (not active.get("item") or few is not None)
+    few = _few_orders(active) if by_order and not by_date else None
+    walks_orders = by_order and by_date and (not active.get("item") or _are_few_orders(active))
     if walks_orders:
         # With an item, the same bounds on the lines' copy too, so that Postgres may bound
         # the item's index instead (a rare item in a range). Without one they would only
