@@ -606,6 +606,128 @@ def _shipping_fixture(count: int):
             _delete_with_dependents(Order.objects.filter(pk__in=ids))
 
 
+# ---- The order desk at scale (issue 5): samples the list and grid probes ask for --------------
+
+
+@dataclass
+class Samples:
+    """Real values from the bench database for the probes' queries, looked up once."""
+
+    list_deep: str  # an `after` cursor halfway down the orders list (newest first)
+    grid_deep: str  # the same for the transactions grid
+    placed_from: str  # a month of dates, two months back
+    placed_to: str
+    email: str  # one customer's whole email address
+    name_prefix: str  # the start of a customer's name
+    number_prefix: str  # the first digits of an order number
+    product_id: int  # a popular product (for the grid's item filter)
+
+
+def _samples(ctx: Context) -> Samples:
+    cached = getattr(ctx, "_samples", None)
+    if cached is not None:
+        return cached
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.grid import selectors as grid
+    from orders.models import Order, OrderLine
+    from orders.selectors import _cursor_encode
+
+    orders = Order.objects.count()
+    middle = (
+        Order.objects.order_by("-placed_at", "-id").only("placed_at", "id")[orders // 2]
+        if orders
+        else None
+    )
+    lines = OrderLine.objects.count()
+    line = (
+        OrderLine.objects.select_related("order")
+        .only("placed_at", "order_id", "id", "order__number")
+        .order_by("-placed_at", "-order_id", "-id")[lines // 2]
+        if lines
+        else None
+    )
+    sample = Order.objects.filter(number=ctx.number(7)).first() or Order.objects.first()
+    product = (
+        OrderLine.objects.filter(placed_at__gte=timezone.now() - timedelta(days=30))
+        .exclude(product_id=None)
+        .values_list("product_id", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    samples = Samples(
+        list_deep=_cursor_encode(middle, "-placed_at") if middle else "",
+        grid_deep=grid._cursor_encode(line, "-placed_at") if line else "",
+        placed_from=(today - timedelta(days=60)).isoformat(),
+        placed_to=(today - timedelta(days=31)).isoformat(),
+        email=sample.customer_email if sample else "nobody@example.com",
+        name_prefix=(sample.customer_name or "A")[:4] if sample else "A",
+        number_prefix=str(sample.number)[:3] if sample else "1",
+        product_id=product or 0,
+    )
+    ctx._samples = samples
+    return samples
+
+
+def _desk(query: Callable[[Samples], str], url_name: str = "orders:list"):
+    """A page of the orders list (or the grid) with a query built from the samples."""
+
+    def path(ctx: Context, i: int) -> str:
+        built = query(_samples(ctx))
+        return reverse(url_name) + (f"?{built}" if built else "")
+
+    return path
+
+
+def _grid(query: Callable[[Samples], str]):
+    return _desk(query, "orders:grid")
+
+
+@dataclass
+class ExportProbe:
+    """Export every row a list shows (CSV, streamed by Postgres through COPY), timed once."""
+
+    name: str
+    source: str
+    query: str = ""
+    min_rows_per_second: float = 100_000
+    needs_server = False
+
+    def run(self, ctx: Context) -> Measurement:
+        from django.http import QueryDict
+
+        from reports.exports import SOURCES, csv_blocks
+
+        source = SOURCES[self.source]
+        user = _bench_user(ctx)
+        queryset = source.queryset(user=user, filters=QueryDict(self.query))
+        started = time.perf_counter()
+        rows = -1  # the header
+        size = 0
+        for block in csv_blocks(source, queryset):
+            rows += block.count(b"\n")
+            size += len(block)
+        seconds = time.perf_counter() - started
+        rate = rows / seconds if seconds else 0
+        return Measurement(
+            probe=self.name,
+            status=f"{rows:,} rows, {size / 1e6:.0f} MB",
+            median_ms=round(seconds * 1000, 1),
+            throughput=round(rate),
+            unit="rows/s",
+            budget=f"≥ {self.min_rows_per_second:,.0f} rows/s",
+            verdict="ok" if rate >= self.min_rows_per_second else "OVER",
+        )
+
+
+def _bench_user(ctx: Context):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=ctx.client.session["_auth_user_id"])
+
+
 PROBES: list[Probe] = [
     IntakeProbe(),
     NotificationProbe(),
@@ -620,11 +742,57 @@ PROBES: list[Probe] = [
         budget_ms=5,
         expect=302,
     ),
+    PageProbe("order list, deep page", _desk(lambda s: f"after={s.list_deep}"), budget_ms=25),
+    PageProbe(
+        "order list, placed in a month",
+        _desk(lambda s: f"placed_from={s.placed_from}&placed_to={s.placed_to}"),
+        budget_ms=25,
+    ),
+    PageProbe(
+        "order list, online+paid+month",
+        _desk(
+            lambda s: (
+                "channel=online&status=paid&payment=paid"
+                f"&placed_from={s.placed_from}&placed_to={s.placed_to}"
+            )
+        ),
+        budget_ms=25,
+    ),
+    PageProbe("order list, risk=high", _desk(lambda s: "risk=high"), budget_ms=25),
+    PageProbe("order list, sort=number", _desk(lambda s: "sort=number"), budget_ms=50),
+    PageProbe("order list, sort=status", _desk(lambda s: "sort=status"), budget_ms=50),
+    PageProbe("lookup by number prefix", _desk(lambda s: f"q={s.number_prefix}"), budget_ms=10),
+    PageProbe("search by customer name", _desk(lambda s: f"q={s.name_prefix}"), budget_ms=30),
+    PageProbe("search by customer email", _desk(lambda s: f"q={s.email}"), budget_ms=30),
+    PageProbe("grid", _grid(lambda s: ""), budget_ms=25),
+    PageProbe("grid, deep page", _grid(lambda s: f"after={s.grid_deep}"), budget_ms=25),
+    PageProbe(
+        "grid, dates",
+        _grid(lambda s: f"start={s.placed_from}&end={s.placed_to}"),
+        budget_ms=25,
+    ),
+    PageProbe("grid, item", _grid(lambda s: f"item={s.product_id}"), budget_ms=25),
+    PageProbe("grid, status=paid", _grid(lambda s: "status=paid"), budget_ms=25),
+    PageProbe(
+        "grid, item+status+dates",
+        _grid(
+            lambda s: f"item={s.product_id}&status=complete&start={s.placed_from}&end={s.placed_to}"
+        ),
+        budget_ms=25,
+    ),
+    PageProbe("grid, sort=-total", _grid(lambda s: "sort=-total"), budget_ms=50),
+    PageProbe("grid, sort=quantity", _grid(lambda s: "sort=quantity"), budget_ms=50),
+    PageProbe("grid, sort=number", _grid(lambda s: "sort=number"), budget_ms=50),
+    PageProbe(
+        "grid, status=paid, sort=-total", _grid(lambda s: "status=paid&sort=-total"), budget_ms=50
+    ),
     PageProbe(
         "order detail",
         lambda ctx, i: reverse("orders:detail", kwargs={"number": ctx.number(i)}),
         budget_ms=20,
     ),
+    ExportProbe("export orders (CSV, every order)", "orders"),
+    ExportProbe("export grid (CSV, every item)", "transactions"),
 ]
 
 
