@@ -168,9 +168,18 @@ def test_days_are_the_stores_not_utc(staff_user):
     assert grid(staff_user, end="2026-03-09").rows[0].placed_date == "Mar 9, 2026"
 
 
-@pytest.mark.parametrize("few_orders", [0, 5_000], ids=["walking-an-index", "few-orders"])
-def test_combinations_of_every_filter(staff_user, monkeypatch, few_orders):
+# How an order-level filter is applied: (FEW_ORDERS, COMMON_ITEM_LINES) forcing each shape.
+SHAPES = pytest.mark.parametrize(
+    ("few_orders", "common_item_lines"),
+    [(0, 10**9), (5_000, 10**9), (0, 0)],
+    ids=["walking-the-lines", "few-orders", "walking-the-orders-for-a-common-item"],
+)
+
+
+@SHAPES
+def test_combinations_of_every_filter(staff_user, monkeypatch, few_orders, common_item_lines):
     monkeypatch.setattr(selectors, "FEW_ORDERS", few_orders)
+    monkeypatch.setattr(selectors, "COMMON_ITEM_LINES", common_item_lines)
     mug = ProductFactory(name="Alpine Mug")
     day = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
 
@@ -194,12 +203,15 @@ def test_combinations_of_every_filter(staff_user, monkeypatch, few_orders):
         assert ids(grid(staff_user, sort=sort, **filters)) == [wanted.id], sort
 
 
-@pytest.mark.parametrize("few_orders", [0, 5_000], ids=["walking-an-index", "few-orders"])
+@SHAPES
 @pytest.mark.parametrize("sort", ["-placed_at", "placed_at", "-total", "quantity", "number"])
-def test_both_query_shapes_give_the_same_rows(staff_user, monkeypatch, few_orders, sort):
-    """An order-level filter is applied through the few orders' ids or through the join:
-    the rows are the same either way (only the plan differs)."""
+def test_every_query_shape_gives_the_same_rows(
+    staff_user, monkeypatch, few_orders, common_item_lines, sort
+):
+    """An order-level filter is applied through the few orders' ids, through the join from
+    the lines, or by walking the orders: the rows are the same (only the plan differs)."""
     monkeypatch.setattr(selectors, "FEW_ORDERS", few_orders)
+    monkeypatch.setattr(selectors, "COMMON_ITEM_LINES", common_item_lines)
     mug = ProductFactory()
     expected = []
     for i in range(8):
