@@ -105,6 +105,14 @@ ROUTES = {
         lambda o: reverse("notifications:email_preview", kwargs={"kind": "shipped"}),
         None,
     ),
+    "transactions grid": ("get", lambda o: reverse("orders:grid"), None),
+    "grid item choices": ("get", lambda o: reverse("orders:grid_items"), None),
+    "grid count": ("get", lambda o: reverse("orders:grid_count"), None),
+    "grid action": (
+        "post",
+        lambda o: reverse("orders:grid_action"),
+        lambda o: {"action": "flag_sent", "line": o["order"].lines.get().pk},
+    ),
     "saved view save": (
         "post",
         lambda o: reverse("orders:saved_view_save"),
@@ -148,6 +156,10 @@ EXPECTED = {
     "tracking link revoke": (LOGIN, REDIRECT, REDIRECT),
     "email list": (LOGIN, FORBIDDEN, OK),
     "email preview": (LOGIN, FORBIDDEN, OK),
+    "transactions grid": (LOGIN, OK, OK),
+    "grid item choices": (LOGIN, OK, OK),
+    "grid count": (LOGIN, OK, OK),
+    "grid action": (LOGIN, REDIRECT, REDIRECT),  # flag the item as sent, then back to the grid
     # Staff save their filters as tabs and export what their lists show.
     "saved view save": (LOGIN, REDIRECT, REDIRECT),
     "export list": (LOGIN, OK, OK),

@@ -49,6 +49,10 @@ def test_back_office_pages_pass_axe(page, login, live_server, paid_order):
         reverse("orders:apikey_list"),
         reverse("payments:gateway_list"),
         reverse("reports:export_list"),
+        reverse("orders:grid"),
+        reverse("orders:grid") + "?status=nothing-like-this&start=2026-13-01",
+        reverse("notifications:email_list"),
+        reverse("notifications:email_preview", args=["shipped"]),
     ]
     found = {}
     for path in paths:
@@ -84,5 +88,28 @@ def test_the_tracking_page_works_on_a_phone(browser, live_server, paid_order):
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"the page scrolls sideways on a phone ({width}px wide)"
         assert not violations(phone)
+    finally:
+        context.close()
+
+
+def test_the_desk_is_usable_on_a_tablet(browser, live_server, paid_order):
+    """At 768 px the pages do not scroll sideways (wide tables scroll in their own box)."""
+    UserFactory(role="staff", username="clerk")
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    try:
+        tablet = context.new_page()
+        tablet.goto(f"{live_server.url}{reverse('login')}")
+        tablet.fill("#id_username", "clerk")
+        tablet.fill("#id_password", "pass-word-123")
+        tablet.click("button[type=submit]")
+        tablet.wait_for_url(f"{live_server.url}{reverse('orders:list')}")
+        for path in [
+            reverse("orders:list"),
+            reverse("orders:grid"),
+            reverse("orders:detail", args=[paid_order.number]),
+        ]:
+            tablet.goto(f"{live_server.url}{path}")
+            width = tablet.evaluate("document.documentElement.scrollWidth")
+            assert width <= 768, f"{path} scrolls sideways on a tablet ({width}px wide)"
     finally:
         context.close()
