@@ -4,20 +4,14 @@ The list pages by keyset ("seek"): it fetches one row more than it shows to know
 is a next page, and never counts the table, so page 1 and page 20,000 cost the same.
 """
 
-import base64
-import binascii
-import json
-import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import reduce
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -36,6 +30,7 @@ from django.urls import reverse
 
 from catalog.models import SerialCode
 
+from . import keyset
 from .filters import OrderFilter, number_prefix_ranges
 from .formatting import money, short_datetime
 from .models import (
@@ -53,6 +48,7 @@ from .status import allowed_transitions
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
+PAGE_SIZES = (50, 100, 200)  # what the pager offers
 DEFAULT_SORT = "-placed_at"
 
 # Each sort is a full, unique ordering (it ends in a unique column) so that a keyset cursor
@@ -115,44 +111,15 @@ def _per_page(raw) -> int:
 
 
 def _cursor_encode(order: Order, sort: str) -> str:
-    values = [str(getattr(order, name)) for name, _ in SORTS[sort]]
-    raw = json.dumps([sort, values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.cursor_encode(sort, [getattr(order, name) for name, _ in SORTS[sort]])
 
 
 def _cursor_decode(cursor: str, sort: str) -> list | None:
-    """The row values a cursor points at, or None if it is garbage or from another sort."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, values = json.loads(raw)
-        keys = SORTS[sort]
-        if cursor_sort != sort or len(values) != len(keys):
-            return None
-        return [
-            Order._meta.get_field(name).to_python(value)
-            for (name, _), value in zip(keys, values, strict=True)
-        ]
-    except (binascii.Error, ValueError, TypeError, KeyError, ValidationError):
-        return None
+    fields = [Order._meta.get_field(name) for name, _ in SORTS[sort]]
+    return keyset.cursor_decode(cursor, sort, fields)
 
 
-def _seek(keys: list[tuple[str, bool]], values: list) -> Q:
-    """Rows strictly after `values` in the ordering `keys` (a list of (field, descending)).
-
-    `(a > x) OR (a = x AND b > y) OR ...`, plus a plain bound on the first column that lets
-    Postgres start its index scan at the cursor instead of filtering from the top.
-    """
-    steps = []
-    for i, (name, desc) in enumerate(keys):
-        ties = {prev: values[j] for j, (prev, _) in enumerate(keys[:i])}
-        steps.append(Q(**ties, **{f"{name}__{'lt' if desc else 'gt'}": values[i]}))
-    first_name, first_desc = keys[0]
-    bound = Q(**{f"{first_name}__{'lte' if first_desc else 'gte'}": values[0]})
-    return reduce(operator.or_, steps) & bound
-
-
-def _ordering(keys: list[tuple[str, bool]]) -> list[str]:
-    return [f"-{name}" if desc else name for name, desc in keys]
+_seek, _ordering = keyset.seek, keyset.ordering
 
 
 def _decorate(orders: list[Order], *, user) -> list[Order]:
@@ -249,7 +216,7 @@ def order_list(*, user, filters: Mapping) -> OrderPage:
     if shows_newest:
         queryset = queryset.annotate(is_new=_unseen_by(user))
     if backwards:
-        reverse = [(name, not desc) for name, desc in keys]
+        reverse = keyset.reversed_keys(keys)
         rows = _first_rows(
             queryset.filter(_seek(reverse, before)), reverse, per_page + 1, number_prefix
         )

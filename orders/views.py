@@ -137,6 +137,7 @@ def order_list(request):
             "bulk_targets": [(status, OrderStatus(status).label) for status in bulk_targets()],
             "bulk_query": list_query.urlencode(),
             "bulk_cap": BULK_CAP,
+            "page_sizes": selectors.PAGE_SIZES,
         },
     )
 

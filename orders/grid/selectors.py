@@ -29,23 +29,18 @@ walk stops at the 51st row; the order's columns come by its primary key, one pro
   line_total_idx and dropping the other orders' lines: 200–1,000 ms)
 """
 
-import base64
-import binascii
-import json
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import reduce
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Field, Q, QuerySet
+from django.db.models import BooleanField, Field, QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
 
+from .. import keyset
 from ..formatting import money, short_datetime
 from ..models import Order, OrderLine, PaymentState
 from .filters import LineFilter, start_of_day
@@ -306,42 +301,14 @@ def _per_page(raw) -> int:
 
 
 def _cursor_encode(row: OrderLine, sort: str) -> str:
-    values = [str(_KEYS[name].value(row)) for name, _ in SORTS[sort]]
-    raw = json.dumps([sort, values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.cursor_encode(sort, [_KEYS[name].value(row) for name, _ in SORTS[sort]])
 
 
 def _cursor_decode(cursor: str, sort: str) -> list | None:
-    """The row values a cursor points at, or None if it is garbage or from another sort."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, values = json.loads(raw)
-        keys = SORTS[sort]
-        if cursor_sort != sort or len(values) != len(keys):
-            return None
-        return [
-            _KEYS[name].field.to_python(value)
-            for (name, _), value in zip(keys, values, strict=True)
-        ]
-    except (binascii.Error, ValueError, TypeError, KeyError, ValidationError):
-        return None
+    return keyset.cursor_decode(cursor, sort, [_KEYS[name].field for name, _ in SORTS[sort]])
 
 
-def _seek(keys: list[tuple[str, bool]], values: list) -> Q:
-    """Rows strictly after `values` in the ordering `keys` (a list of (path, descending)):
-    `(a > x) OR (a = x AND b > y) OR ...`, plus a plain bound on the first column that lets
-    Postgres start its index scan at the cursor instead of filtering from the top."""
-    steps = []
-    for i, (path, desc) in enumerate(keys):
-        ties = {prev: values[j] for j, (prev, _) in enumerate(keys[:i])}
-        steps.append(Q(**ties, **{f"{path}__{'lt' if desc else 'gt'}": values[i]}))
-    first, first_desc = keys[0]
-    bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
-    return reduce(operator.or_, steps) & bound
-
-
-def _ordering(keys: list[tuple[str, bool]]) -> list[str]:
-    return [f"-{path}" if desc else path for path, desc in keys]
+_seek, _ordering = keyset.seek, keyset.ordering
 
 
 def line_grid(*, user, filters: Mapping) -> LinePage:
@@ -362,7 +329,7 @@ def line_grid(*, user, filters: Mapping) -> LinePage:
     before = _cursor_decode(filters.get("before", ""), sort) if filters.get("before") else None
     queryset = query.queryset
     if before is not None:
-        reverse_keys = [(path, not desc) for path, desc in keys]
+        reverse_keys = keyset.reversed_keys(keys)
         rows = list(
             queryset.filter(_seek(reverse_keys, before)).order_by(*_ordering(reverse_keys))[
                 : per_page + 1
