@@ -212,10 +212,20 @@ def _few_orders(active: Mapping) -> list[int] | None:
     return ids if len(ids) <= FEW_ORDERS else None
 
 
-def _is_common_item(product_id: int) -> bool:
-    """Whether more than COMMON_ITEM_LINES lines sold the item: a count that stops there."""
-    lines = OrderLine.objects.filter(product_id=product_id).order_by().values("id")
-    return lines[: COMMON_ITEM_LINES + 1].count() > COMMON_ITEM_LINES
+def _is_common_item(active: Mapping) -> bool:
+    """Whether more than COMMON_ITEM_LINES lines sold the item within the chosen dates (all
+    time without them): a count on the item's (product, placed_at) index that stops there.
+
+    Bounded by the dates, because the range is what the walk would read: a popular item in
+    one month (5,018 lines at a million orders) is cheaper to walk, checking each line's
+    order, than a common status's 39,573 orders of that month, which Postgres hash-joined
+    against the item's lines in 19 ms (against 0.35 ms)."""
+    lines = OrderLine.objects.filter(product_id=active["item"]).order_by()
+    if active.get("start"):
+        lines = lines.filter(placed_at__gte=start_of_day(active["start"]))
+    if active.get("end"):
+        lines = lines.filter(placed_at__lt=start_of_day(active["end"] + timedelta(1)))
+    return lines.values("id")[: COMMON_ITEM_LINES + 1].count() > COMMON_ITEM_LINES
 
 
 def _are_few_orders(active: Mapping) -> bool:
@@ -231,8 +241,8 @@ def _query(filters: Mapping, sort: str) -> Query:
     - Sorted by date: walk the orders' (status|channel, placed_at, id) indexes and join each
       order's lines, when there is no item, or at most FEW_ORDERS orders match (then even a
       rare item costs at most their lines' lookups), or the item is common (then its lines
-      come within a few thousand orders); rows come in the grid's order. Else walk the rare
-      item's index, at most COMMON_ITEM_LINES lines, checking the order of each: walking it
+      come within a few thousand orders); rows come in the grid's order. Else walk the item's
+      index over the dates, at most COMMON_ITEM_LINES lines, checking the order of each: walking it
       from the oldest for a status of the last days once read 119,126 lines, 240 ms.
     - Other sorts: if at most FEW_ORDERS orders match, fetch their ids (one short query) and
       sort their lines, at most ~12,500.
@@ -254,7 +264,7 @@ def _query(filters: Mapping, sort: str) -> Query:
     few = _few_orders(active) if by_order and not by_date else None
     item = active.get("item")
     walks_orders = (
-        by_order and by_date and (not item or _are_few_orders(active) or _is_common_item(item))
+        by_order and by_date and (not item or _are_few_orders(active) or _is_common_item(active))
     )
     if walks_orders:
         # With an item, the same bounds on the lines' copy too, so that Postgres may bound
