@@ -45,6 +45,12 @@ Fulfilment = OrderLine.Fulfilment
 # Dropping and rebuilding indexes pays off only when the load is big and the table is small.
 BULK_LOAD_THRESHOLD = 100_000
 ORDER_TABLES = ("orders_order", "orders_orderline", "orders_orderevent")
+MONEY_TABLES = (
+    "payments_payment",
+    "invoicing_invoice",
+    "invoicing_invoiceline",
+    "invoicing_paymentrecord",
+)
 DAY = 86_400
 HISTORY_DAYS = 730
 
@@ -139,17 +145,24 @@ def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> See
     counts = Counter()
     if orders:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM orders_order")
-            existing = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM orders_order")
+            existing, last_id = cursor.fetchone()
         bulk = orders >= BULK_LOAD_THRESHOLD and orders > existing
         say(f"Adding {orders:,} orders to {existing:,}, {batch:,} per batch…\n")
         with _indexes_deferred(enabled=bulk, say=say):
             counts = _orders_load(factory, orders=orders, batch=batch, progress=progress)
+        counts.update(_money_records_load(after_order_id=last_id, say=say))
     # VACUUM too (outside a transaction only): a freshly loaded table's visibility map is
     # empty, so until autovacuum comes by, index-only scans would read the table anyway.
     refresh = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        for table in (*ORDER_TABLES, "customers_profile", "customers_address", "catalog_variant"):
+        for table in (
+            *ORDER_TABLES,
+            *MONEY_TABLES,
+            "customers_profile",
+            "customers_address",
+            "catalog_variant",
+        ):
             cursor.execute(f"{refresh} {table}")
     report = SeedReport(
         orders=counts["orders"],
@@ -162,6 +175,103 @@ def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> See
     )
     say(report.summary() + "\n")
     return report
+
+
+# --- Payments and invoices of the paid orders ----------------------------------------------
+
+# Invoices issued before this many days ago are posted (the books are closed on them).
+POSTED_AFTER_DAYS = 30
+
+_INVOICES_SQL = """
+INSERT INTO invoicing_invoice (
+    kind, status, order_id, profile_id, order_paid_at, customer_name, customer_email,
+    billing_address, currency, subtotal, discount, shipping, tax, total, issued_at, posted_at
+)
+SELECT 'invoice', 'draft', o.id,
+       CASE WHEN o.profile_id IS NOT NULL
+                 AND (coalesce(p.member_ref, '') <> '' OR o.channel = 'back_office')
+            THEN o.profile_id ELSE %(anonymous)s END,
+       o.paid_at, o.customer_name, o.customer_email, o.billing_address, o.currency,
+       o.subtotal, o.discount_total, o.shipping_total, o.tax_total, o.total, o.paid_at, NULL
+FROM orders_order o
+LEFT JOIN customers_profile p ON p.id = o.profile_id
+WHERE o.id > %(after)s AND o.paid_at IS NOT NULL
+ORDER BY o.paid_at, o.id
+"""
+_INVOICE_LINES_SQL = """
+INSERT INTO invoicing_invoiceline (
+    invoice_id, order_line_id, sku, description, quantity, unit_price, discount, tax, total
+)
+SELECT i.id, l.id, l.sku,
+       CASE WHEN l.options <> '' THEN l.name || ' (' || l.options || ')' ELSE l.name END,
+       l.quantity, l.unit_price, l.discount, l.tax, l.total
+FROM invoicing_invoice i
+JOIN orders_orderline l ON l.order_id = i.order_id
+WHERE i.id > %(after_invoice)s
+ORDER BY i.id, l.id
+"""
+_PAYMENT_RECORDS_SQL = """
+INSERT INTO invoicing_paymentrecord (invoice_id, profile_id, amount, currency, reference,
+                                     received_at)
+SELECT i.id, i.profile_id, i.total, i.currency, o.authorization_code, o.paid_at
+FROM invoicing_invoice i
+JOIN orders_order o ON o.id = i.order_id
+WHERE i.id > %(after_invoice)s AND i.total > 0
+"""
+# Posted last, as staff post drafts: a posted invoice's lines cannot change (the trigger).
+_POST_SQL = """
+UPDATE invoicing_invoice SET status = 'posted', posted_at = issued_at + interval '1 day'
+WHERE id > %(after_invoice)s AND issued_at < %(posted_before)s
+"""
+_PAYMENTS_SQL = """
+INSERT INTO payments_payment (
+    order_id, method, status, amount, currency, authorization_code, reference, transaction_id,
+    refund_reference, actor_label, created_at, updated_at
+)
+SELECT o.id, 'storefront', 'captured', o.total, o.currency, o.authorization_code, '', '', '',
+       CASE o.channel WHEN 'in_store' THEN 'Register' ELSE 'Storefront' END,
+       o.paid_at, o.paid_at
+FROM orders_order o
+WHERE o.id > %(after)s AND o.paid_at IS NOT NULL AND o.total > 0
+"""
+
+
+def _money_records_load(*, after_order_id: int, say) -> Counter:
+    """The payment, the invoice (with all the order's lines) and its payment record of every
+    order the seed just added that stands paid, as `payments` and `invoicing` make them when
+    an order is paid: on the buyer's profile for members and back-office orders, else on the
+    anonymous profile; posted once older than POSTED_AFTER_DAYS. Set-based SQL, in one
+    transaction. (Orders paid and rolled back get no voided invoice: the seed keeps no such
+    history.)"""
+    from invoicing.services import anonymous_profile
+
+    started = time.monotonic()
+    anonymous = anonymous_profile().pk
+    posted_before = datetime.fromtimestamp(time.time() - POSTED_AFTER_DAYS * DAY, tz=UTC)
+    counts = Counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM invoicing_invoice")
+        after_invoice = cursor.fetchone()[0]
+        params = {
+            "after": after_order_id,
+            "after_invoice": after_invoice,
+            "anonymous": anonymous,
+            "posted_before": posted_before,
+        }
+        for name, sql in (
+            ("payments", _PAYMENTS_SQL),
+            ("invoices", _INVOICES_SQL),
+            ("invoice_lines", _INVOICE_LINES_SQL),
+            ("payment_records", _PAYMENT_RECORDS_SQL),
+            ("posted", _POST_SQL),
+        ):
+            cursor.execute(sql, params)
+            counts[name] = cursor.rowcount
+    say(
+        f"Recorded {counts['payments']:,} payments and {counts['invoices']:,} invoices "
+        f"({counts['invoice_lines']:,} lines) in {time.monotonic() - started:.1f} s.\n"
+    )
+    return counts
 
 
 # --- COPY text format ----------------------------------------------------------------------

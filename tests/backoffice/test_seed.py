@@ -9,12 +9,17 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from backoffice.seeding import seed
+from backoffice.seeding import POSTED_AFTER_DAYS, seed
 from catalog.models import ProductVendor, SerialCode, Variant
 from customers.models import CustomerSettings, Profile
+from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus
 
 pytestmark = pytest.mark.django_db
+
+
+def posted_before():
+    return timezone.now() - timedelta(days=POSTED_AFTER_DAYS)
 
 
 @pytest.fixture(scope="class")
@@ -49,9 +54,10 @@ class TestSeed:
             == 0
         )
         assert ProductVendor.objects.exists()
-        assert Profile.objects.count() == seeded.profiles_created == 200
+        anonymous = CustomerSettings.objects.get().anonymous_profile  # the seed's invoices need one
+        assert Profile.objects.exclude(pk=anonymous.pk).count() == seeded.profiles_created == 200
         assert Profile.objects.exclude(member_ref=None).exists()
-        assert not Profile.objects.filter(addresses=None).exists()
+        assert not Profile.objects.exclude(pk=anonymous.pk).filter(addresses=None).exists()
 
     def test_seed_covers_every_status_and_channel(self, seeded):
         assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
@@ -113,6 +119,31 @@ class TestSeed:
         )
         assert OrderEvent.objects.filter(kind=OrderEvent.Kind.PLACED).count() == 50
         assert not OrderEvent.objects.filter(created_at__gt=timezone.now()).exists()
+
+    def test_paid_orders_carry_their_payment_invoice_and_payment_record(self, seeded):
+        paid = Order.objects.filter(paid_at__isnull=False)
+        assert paid.exists() and Order.objects.filter(paid_at__isnull=True).exists()
+        anonymous = CustomerSettings.objects.get().anonymous_profile
+        for order in paid.prefetch_related("lines", "invoices", "payments"):
+            (invoice,) = order.invoices.all()
+            assert (invoice.kind, invoice.order_paid_at, invoice.total) == (
+                "invoice", order.paid_at, order.total,
+            )  # fmt: skip
+            assert invoice.status == ("posted" if invoice.issued_at < posted_before() else "draft")
+            assert sorted(invoice.lines.values_list("order_line_id", flat=True)) == sorted(
+                line.pk for line in order.lines.all()
+            )
+            member = order.profile and (order.profile.is_member or order.channel == "back_office")
+            assert invoice.profile_id == (order.profile_id if member else anonymous.pk)
+            if order.total > 0:
+                (payment,) = order.payments.all()
+                assert (payment.status, payment.amount) == ("captured", order.total)
+                (record,) = invoice.payment_records.all()
+                assert (record.amount, record.received_at) == (order.total, order.paid_at)
+        assert not Invoice.objects.exclude(order__in=paid).exists()
+        # Invoice numbers follow the payment dates.
+        numbers = list(Invoice.objects.order_by("issued_at", "order_id").values_list("number"))
+        assert numbers == sorted(numbers)
 
     def test_seed_advances_the_sequences(self, seeded):
         highest = Order.objects.aggregate(number=Max("number"), id=Max("id"))
