@@ -16,7 +16,7 @@ def test_staff_save_a_shared_view_and_a_colleague_opens_it(page, login, live_ser
     pending = order_with_lines(lines=1, status=OrderStatus.PENDING)
 
     login("clerk", "pass-word-123", next_path="/orders/?status=paid")
-    page.get_by_text("＋ Save view").click()
+    page.get_by_text("+ Save view").click()
     page.get_by_label("Save these filters as").fill("Paid, to ship")
     page.get_by_label("Share with everyone").check()
     page.get_by_role("button", name="Save view").click()
