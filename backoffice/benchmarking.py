@@ -761,7 +761,14 @@ PROBES: list[Probe] = [
     PageProbe("order list, risk=high", _desk(lambda s: "risk=high"), budget_ms=25),
     PageProbe("order list, sort=number", _desk(lambda s: "sort=number"), budget_ms=50),
     PageProbe("order list, sort=status", _desk(lambda s: "sort=status"), budget_ms=50),
-    PageProbe("lookup by number prefix", _desk(lambda s: f"q={s.number_prefix}"), budget_ms=10),
+    PageProbe(
+        "lookup by number prefix (type-ahead)",
+        lambda ctx, i: reverse("orders:number_suggestions") + f"?q={_samples(ctx).number_prefix}",
+        budget_ms=10,
+    ),
+    PageProbe(
+        "order list, number prefix search", _desk(lambda s: f"q={s.number_prefix}"), budget_ms=25
+    ),
     PageProbe("search by customer name", _desk(lambda s: f"q={s.name_prefix}"), budget_ms=30),
     PageProbe("search by customer email", _desk(lambda s: f"q={s.email}"), budget_ms=30),
     PageProbe("grid", _grid(lambda s: ""), budget_ms=25),

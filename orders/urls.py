@@ -7,6 +7,7 @@ app_name = "orders"
 
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
+    path("orders/numbers/", views.order_number_suggestions, name="number_suggestions"),
     path("orders/new-online/", views.new_online_orders, name="new_online"),
     path("orders/items/", grid_views.grid, name="grid"),
     path("orders/items/choices/", grid_views.grid_items, name="grid_items"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -140,6 +140,16 @@ def order_list(request):
             "page_sizes": selectors.PAGE_SIZES,
         },
     )
+
+
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def order_number_suggestions(request):
+    """The lookup box's type-ahead: orders whose number starts with the digits typed."""
+    results = selectors.order_number_suggestions(
+        user=request.user, text=request.GET.get("q", "")[:20]
+    )
+    return JsonResponse({"results": results})
 
 
 @require_GET

@@ -202,4 +202,99 @@
   document.addEventListener("htmx:afterSettle", function () {
     if (bulkForm()) bulkCount(bulkForm());
   });
+  // The lookup box suggests orders by the first digits of their number; Enter or a click
+  // opens the chosen order. Anything else typed is a search, as without JavaScript.
+  function numberLookup(box) {
+    var input = box.querySelector("input[type=search]");
+    var list = box.querySelector("[role=listbox]");
+    var results = [];
+    var active = -1;
+    var timer = null;
+    var latest = 0;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var options = list.querySelectorAll("[role=option]");
+      if (!options.length) return;
+      active = (index + options.length) % options.length;
+      options.forEach(function (option, i) {
+        option.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      input.setAttribute("aria-activedescendant", options[active].id);
+    }
+
+    function show(found) {
+      results = found;
+      active = -1;
+      list.textContent = "";
+      if (!found.length) {
+        close();
+        return;
+      }
+      found.forEach(function (result, i) {
+        var option = document.createElement("li");
+        option.id = list.id + "-" + i;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        var number = document.createElement("span");
+        number.className = "lookup-number";
+        number.textContent = "#" + result.number;
+        var meta = document.createElement("span");
+        meta.className = "lookup-meta";
+        meta.textContent = [result.customer, result.status, result.total].join(" · ");
+        option.appendChild(number);
+        option.appendChild(meta);
+        option.addEventListener("mousedown", function (event) {
+          event.preventDefault(); // keep the focus: blur would close the list first
+          window.location.href = result.url;
+        });
+        list.appendChild(option);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    function search() {
+      var q = input.value.trim();
+      if (!/^#?\s*\d{1,18}$/.test(q)) {
+        close();
+        return;
+      }
+      var mine = ++latest;
+      fetch(box.dataset.numberLookup + "?q=" + encodeURIComponent(q), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { if (mine === latest && input === document.activeElement) show(data.results); })
+        .catch(close);
+    }
+
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(search, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        highlight(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        window.location.href = results[active].url;
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", close);
+  }
+
+  document.querySelectorAll("[data-number-lookup]").forEach(numberLookup);
 })();

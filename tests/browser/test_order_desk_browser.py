@@ -135,3 +135,24 @@ def test_mark_shipped_from_the_row_asks_for_courier_and_tracking_in_place(
     page.locator(f"#order-{other.number}-form").get_by_role("button", name="Cancel").click()
     page.locator(f"#order-{other.number} select[name=to]").wait_for()
     assert page.locator(f"#order-{other.number}-form").count() == 0
+
+
+def test_the_lookup_box_suggests_orders_by_their_first_digits(page, login, live_server, clerk):
+    for number in [81001, 81002, 81100, 92001]:
+        OrderFactory(number=number, customer_name=f"Buyer {number}")
+    login("clerk", "pass-word-123")
+    box = page.get_by_role("combobox", name="Find orders by number, customer name or email")
+    box.fill("810")
+    options = page.locator("#lookup-options [role=option]")
+    options.first.wait_for()
+    assert [o.locator(".lookup-number").inner_text() for o in options.all()] == [
+        "#81001",
+        "#81002",
+    ]
+    assert "Buyer 81001 · Pending" in options.first.inner_text()
+    assert box.get_attribute("aria-expanded") == "true"
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    assert options.nth(1).get_attribute("aria-selected") == "true"
+    box.press("Enter")
+    page.wait_for_url(f"{live_server.url}/orders/81002/")
