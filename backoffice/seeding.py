@@ -46,6 +46,9 @@ Fulfilment = OrderLine.Fulfilment
 BULK_LOAD_THRESHOLD = 100_000
 ORDER_TABLES = ("orders_order", "orders_orderline", "orders_orderevent")
 MONEY_TABLES = (
+    "shipping_shipment",
+    "shipping_shipmentline",
+    "shipping_trackingnumber",
     "payments_payment",
     "invoicing_invoice",
     "invoicing_invoiceline",
@@ -152,6 +155,7 @@ def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> See
         with _indexes_deferred(enabled=bulk, say=say):
             counts = _orders_load(factory, orders=orders, batch=batch, progress=progress)
         counts.update(_money_records_load(after_order_id=last_id, say=say))
+        counts.update(_shipments_load(after_order_id=last_id, say=say))
     # VACUUM too (outside a transaction only): a freshly loaded table's visibility map is
     # empty, so until autovacuum comes by, index-only scans would read the table anyway.
     refresh = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
@@ -271,6 +275,87 @@ def _money_records_load(*, after_order_id: int, say) -> Counter:
         f"Recorded {counts['payments']:,} payments and {counts['invoices']:,} invoices "
         f"({counts['invoice_lines']:,} lines) in {time.monotonic() - started:.1f} s.\n"
     )
+    return counts
+
+
+# --- Shipments of the shipped orders --------------------------------------------------------
+
+# One parcel per sent order that left by carrier (in-store orders are handed over), on the day
+# its timeline says it shipped, with every line's sent quantity. Tracking numbers pass their
+# carrier's check: UPS (two orders in three) "1Z" + shipper 999AA1 + service 03 + a 7-digit
+# package id + the mod-10 digit of shipping.carriers._check_ups (the fixed characters weigh
+# 50); DHL Express 9 digits + their value mod 7.
+_SHIPMENTS_SQL = """
+INSERT INTO shipping_shipment (order_id, carrier_id, shipped_on, created_at)
+SELECT o.id,
+       CASE WHEN o.id %% 3 = 2 THEN %(dhl)s ELSE %(ups)s END,
+       (coalesce(shipped.at, o.paid_at, o.placed_at) AT TIME ZONE %(tz)s)::date,
+       coalesce(shipped.at, o.paid_at, o.placed_at)
+FROM orders_order o
+CROSS JOIN LATERAL (
+    SELECT min(e.created_at) AS at FROM orders_orderevent e
+    WHERE e.order_id = o.id AND e.to_status = 'shipped'
+) shipped
+WHERE o.id > %(after)s AND o.channel <> 'in_store'
+  AND o.status IN ('shipped', 'delivered', 'complete')
+  AND EXISTS (SELECT 1 FROM orders_orderline l
+              WHERE l.order_id = o.id AND l.is_shippable AND l.quantity_fulfilled > 0)
+ORDER BY o.id
+"""
+_SHIPMENT_LINES_SQL = """
+INSERT INTO shipping_shipmentline (shipment_id, order_line_id, quantity)
+SELECT s.id, l.id, l.quantity_fulfilled
+FROM shipping_shipment s
+JOIN orders_orderline l ON l.order_id = s.order_id
+WHERE s.id > %(after_shipment)s AND l.is_shippable AND l.quantity_fulfilled > 0
+"""
+_TRACKING_NUMBERS_SQL = """
+INSERT INTO shipping_trackingnumber (shipment_id, number, override_reason, created_at,
+                                     updated_at)
+SELECT s.id,
+       CASE WHEN s.carrier_id = %(dhl)s
+            THEN lpad(((s.order_id * 7919) %% 1000000000)::text, 9, '0')
+                 || (((s.order_id * 7919) %% 1000000000) %% 7)::text
+            ELSE '1Z999AA103' || p.digits || ((10 - (50
+                 + substr(p.digits, 1, 1)::int + 2 * substr(p.digits, 2, 1)::int
+                 + substr(p.digits, 3, 1)::int + 2 * substr(p.digits, 4, 1)::int
+                 + substr(p.digits, 5, 1)::int + 2 * substr(p.digits, 6, 1)::int
+                 + substr(p.digits, 7, 1)::int) %% 10) %% 10)::text
+       END,
+       '', s.created_at, s.created_at
+FROM shipping_shipment s
+CROSS JOIN LATERAL (SELECT lpad((s.order_id %% 10000000)::text, 7, '0') AS digits) p
+WHERE s.id > %(after_shipment)s
+"""
+
+
+def _shipments_load(*, after_order_id: int, say) -> Counter:
+    """The parcels of the sent orders the seed just added, so that their shipping panel,
+    emails and tracking page show a courier and a tracking number like a recorded shipment."""
+    from shipping.models import Carrier
+    from shipping.services import known_carriers_ensure
+
+    known_carriers_ensure()
+    carriers = dict(Carrier.objects.filter(code__in=["ups", "dhl"]).values_list("code", "id"))
+    started = time.monotonic()
+    counts = Counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM shipping_shipment")
+        params = {
+            "after": after_order_id,
+            "after_shipment": cursor.fetchone()[0],
+            "ups": carriers["ups"],
+            "dhl": carriers["dhl"],
+            "tz": settings.TIME_ZONE,
+        }
+        for name, sql in (
+            ("shipments", _SHIPMENTS_SQL),
+            ("shipment_lines", _SHIPMENT_LINES_SQL),
+            ("tracking_numbers", _TRACKING_NUMBERS_SQL),
+        ):
+            cursor.execute(sql, params)
+            counts[name] = cursor.rowcount
+    say(f"Recorded {counts['shipments']:,} shipments in {time.monotonic() - started:.1f} s.\n")
     return counts
 
 

@@ -13,7 +13,10 @@ class EmailSettings(StoreSettings):
     sender_name = models.CharField(
         max_length=100,
         blank=True,
-        help_text="The name customers see as the sender. Empty: the store name.",
+        help_text=(
+            "The name customers see as the sender. Empty: the name in the server's "
+            "DEFAULT_FROM_EMAIL, or else the store name."
+        ),
     )
     sender_email = models.EmailField(
         blank=True,

@@ -14,6 +14,8 @@ from catalog.models import ProductVendor, SerialCode, Variant
 from customers.models import CustomerSettings, Profile
 from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus
+from shipping import carriers
+from shipping.models import Shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +146,26 @@ class TestSeed:
         # Invoice numbers follow the payment dates.
         numbers = list(Invoice.objects.order_by("issued_at", "order_id").values_list("number"))
         assert numbers == sorted(numbers)
+
+    def test_sent_orders_carry_a_parcel_with_a_valid_tracking_number(self, seeded):
+        sent = Order.objects.filter(
+            status__in=["shipped", "delivered", "complete"],
+            lines__is_shippable=True,
+            lines__quantity_fulfilled__gt=0,
+        ).exclude(channel=Channel.IN_STORE)
+        assert sent.exists()
+        assert set(Shipment.objects.values_list("order_id", flat=True)) == set(
+            sent.values_list("id", flat=True)
+        )
+        for shipment in Shipment.objects.select_related("carrier").prefetch_related(
+            "lines__order_line", "tracking_numbers"
+        ):
+            assert {(sl.order_line_id, sl.quantity) for sl in shipment.lines.all()} == {
+                (line.pk, line.quantity_fulfilled)
+                for line in shipment.order.lines.filter(quantity_fulfilled__gt=0, is_shippable=True)
+            }
+            (number,) = shipment.tracking_numbers.all()
+            assert carriers.validate(shipment.carrier.code, number.number).ok, number.number
 
     def test_seed_advances_the_sequences(self, seeded):
         highest = Order.objects.aggregate(number=Max("number"), id=Max("id"))
