@@ -29,8 +29,8 @@ def keep_tracking_form(request: HttpRequest, form: TrackingNumberForm) -> None:
 
 def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
     """Shipments with their lines and numbers, the customer's tracking link, and the forms
-    staff may use. Three queries for the shipments, two for the form's choices, whatever the
-    order's size.
+    staff may use. Three queries for the shipments (their lines' order lines are the page's),
+    two for the form's choices, whatever the order's size.
 
     The tracking link's issue date rides on the shipments' query (a subquery, not a query of
     its own): its link goes out in the shipped and delivered emails, which only an order with
@@ -42,8 +42,13 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
         Shipment.objects.filter(order=order)
         .annotate(link_issued_at=Subquery(live_link.values("created_at")[:1]))
         .select_related("carrier", "method", "created_by")
-        .prefetch_related("lines__order_line", "tracking_numbers")
+        .prefetch_related("lines", "tracking_numbers")
     )
+    # Each shipment line's order line is one the page has already loaded.
+    by_id = {line.pk: line for line in lines}
+    for shipment in shipments:
+        for shipment_line in shipment.lines.all():
+            shipment_line.order_line = by_id[shipment_line.order_line_id]
     if not shipments and not any(line.is_shippable for line in lines):
         return None
     user = request.user
