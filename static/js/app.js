@@ -202,11 +202,12 @@
   document.addEventListener("htmx:afterSettle", function () {
     if (bulkForm()) bulkCount(bulkForm());
   });
-  // The lookup box suggests orders by the first digits of their number; Enter or a click
-  // opens the chosen order. Anything else typed is a search, as without JavaScript.
-  function numberLookup(box) {
-    var input = box.querySelector("input[type=search]");
-    var list = box.querySelector("[role=listbox]");
+  // A type-ahead combobox: `input` (role=combobox) fetches `url`?q=… as the user types and
+  // shows the results in `list` (role=listbox); arrows move, Enter or a click chooses, Escape
+  // closes. `options.query(text)` gives what to ask for (null: nothing to suggest),
+  // `options.render(result, li)` fills an option, `options.choose(result)` acts on it;
+  // `options.empty` is what to say when nothing matches (else the list stays closed).
+  function combobox(input, list, url, options) {
     var results = [];
     var active = -1;
     var timer = null;
@@ -220,13 +221,21 @@
     }
 
     function highlight(index) {
-      var options = list.querySelectorAll("[role=option]");
-      if (!options.length) return;
-      active = (index + options.length) % options.length;
-      options.forEach(function (option, i) {
-        option.setAttribute("aria-selected", i === active ? "true" : "false");
+      var items = list.querySelectorAll("[role=option]");
+      if (!items.length) return;
+      active = (index + items.length) % items.length;
+      items.forEach(function (item, i) {
+        item.setAttribute("aria-selected", i === active ? "true" : "false");
       });
-      input.setAttribute("aria-activedescendant", options[active].id);
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function choose(index) {
+      var result = results[index];
+      if (!result) return;
+      close();
+      options.choose(result);
     }
 
     function show(found) {
@@ -234,40 +243,40 @@
       active = -1;
       list.textContent = "";
       if (!found.length) {
-        close();
-        return;
+        if (!options.empty) {
+          close();
+          return;
+        }
+        var none = document.createElement("li");
+        none.className = "empty";
+        none.textContent = options.empty;
+        list.appendChild(none);
       }
       found.forEach(function (result, i) {
-        var option = document.createElement("li");
-        option.id = list.id + "-" + i;
-        option.setAttribute("role", "option");
-        option.setAttribute("aria-selected", "false");
-        var number = document.createElement("span");
-        number.className = "lookup-number";
-        number.textContent = "#" + result.number;
-        var meta = document.createElement("span");
-        meta.className = "lookup-meta";
-        meta.textContent = [result.customer, result.status, result.total].join(" · ");
-        option.appendChild(number);
-        option.appendChild(meta);
-        option.addEventListener("mousedown", function (event) {
-          event.preventDefault(); // keep the focus: blur would close the list first
-          window.location.href = result.url;
+        var item = document.createElement("li");
+        item.id = list.id + "-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        options.render(result, item);
+        // mousedown, not click: the input keeps focus, so its blur does not close the list first.
+        item.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          choose(i);
         });
-        list.appendChild(option);
+        list.appendChild(item);
       });
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
     }
 
     function search() {
-      var q = input.value.trim();
-      if (!/^#?\s*\d{1,18}$/.test(q)) {
+      var q = options.query(input.value.trim());
+      if (q === null) {
         close();
         return;
       }
       var mine = ++latest;
-      fetch(box.dataset.numberLookup + "?q=" + encodeURIComponent(q), {
+      fetch(url + "?q=" + encodeURIComponent(q), {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
       })
@@ -277,23 +286,53 @@
     }
 
     input.addEventListener("input", function () {
+      if (options.onInput) options.onInput();
       window.clearTimeout(timer);
       timer = window.setTimeout(search, 120);
     });
     input.addEventListener("keydown", function (event) {
-      if (list.hidden) return;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
-        highlight(active + (event.key === "ArrowDown" ? 1 : -1));
-      } else if (event.key === "Enter" && active >= 0) {
+        if (list.hidden) {
+          search();
+        } else {
+          highlight(active + (event.key === "ArrowDown" ? 1 : -1));
+        }
+      } else if (event.key === "Enter" && !list.hidden && active >= 0) {
         event.preventDefault();
-        window.location.href = results[active].url;
-      } else if (event.key === "Escape") {
+        choose(active);
+      } else if (event.key === "Escape" && !list.hidden) {
         event.preventDefault();
         close();
       }
     });
     input.addEventListener("blur", close);
+  }
+
+  window.Backoffice = { combobox: combobox };
+
+  // The lookup box suggests orders by the first digits of their number; Enter or a click
+  // opens the chosen order. Anything else typed is a search, as without JavaScript.
+  function numberLookup(box) {
+    combobox(
+      box.querySelector("input[type=search]"),
+      box.querySelector("[role=listbox]"),
+      box.dataset.numberLookup,
+      {
+        query: function (text) { return /^#?\s*\d{1,18}$/.test(text) ? text : null; },
+        render: function (result, item) {
+          var number = document.createElement("span");
+          number.className = "lookup-number";
+          number.textContent = "#" + result.number;
+          var meta = document.createElement("span");
+          meta.className = "lookup-meta";
+          meta.textContent = [result.customer, result.status, result.total].join(" · ");
+          item.appendChild(number);
+          item.appendChild(meta);
+        },
+        choose: function (result) { window.location.href = result.url; },
+      }
+    );
   }
 
   document.querySelectorAll("[data-number-lookup]").forEach(numberLookup);

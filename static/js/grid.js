@@ -29,107 +29,23 @@
     });
   }
 
+  // The item filter: a combobox (app.js) over the products; choosing one filters the grid.
   function typeahead(box) {
     var input = box.querySelector("input[type=search]");
     var hidden = box.querySelector("input[name=item]");
-    var list = box.querySelector("[role=listbox]");
-    var results = [];
-    var active = -1;
-    var timer = null;
-    var latest = 0;
-
-    function close() {
-      list.hidden = true;
-      input.setAttribute("aria-expanded", "false");
-      input.removeAttribute("aria-activedescendant");
-      active = -1;
-    }
-
-    function highlight(index) {
-      var options = list.querySelectorAll("[role=option]");
-      if (!options.length) return;
-      active = (index + options.length) % options.length;
-      options.forEach(function (option, i) {
-        option.setAttribute("aria-selected", i === active ? "true" : "false");
-      });
-      input.setAttribute("aria-activedescendant", options[active].id);
-      options[active].scrollIntoView({ block: "nearest" });
-    }
-
-    function choose(index) {
-      var result = results[index];
-      if (!result) return;
-      input.value = result.name;
-      hidden.value = result.id;
-      close();
-      input.form.requestSubmit();
-    }
-
-    function show(found) {
-      results = found;
-      active = -1;
-      list.textContent = "";
-      if (!found.length) {
-        var none = document.createElement("li");
-        none.className = "empty";
-        none.textContent = "No item has a word starting so.";
-        list.appendChild(none);
-      }
-      found.forEach(function (result, i) {
-        var option = document.createElement("li");
-        option.id = list.id + "-" + i;
-        option.setAttribute("role", "option");
-        option.setAttribute("aria-selected", "false");
-        option.textContent = result.name + (result.active ? "" : " (no longer sold)");
-        // mousedown, not click: the input keeps focus, so its blur does not close the list first.
-        option.addEventListener("mousedown", function (event) {
-          event.preventDefault();
-          choose(i);
-        });
-        list.appendChild(option);
-      });
-      list.hidden = false;
-      input.setAttribute("aria-expanded", "true");
-    }
-
-    function search() {
-      var q = input.value.trim();
-      if (!q) {
-        close();
-        return;
-      }
-      var mine = ++latest;
-      fetch(box.dataset.typeahead + "?q=" + encodeURIComponent(q), {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      })
-        .then(function (response) { return response.json(); })
-        .then(function (data) { if (mine === latest && input === document.activeElement) show(data.results); })
-        .catch(close);
-    }
-
-    input.addEventListener("input", function () {
-      hidden.value = ""; // a name typed is not a choice until one is picked
-      window.clearTimeout(timer);
-      timer = window.setTimeout(search, 120);
+    window.Backoffice.combobox(input, box.querySelector("[role=listbox]"), box.dataset.typeahead, {
+      query: function (text) { return text || null; },
+      empty: "No item has a word starting so.",
+      render: function (result, item) {
+        item.textContent = result.name + (result.active ? "" : " (no longer sold)");
+      },
+      choose: function (result) {
+        input.value = result.name;
+        hidden.value = result.id;
+        input.form.requestSubmit();
+      },
+      onInput: function () { hidden.value = ""; }, // a name typed is not a choice until one is picked
     });
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        if (list.hidden) {
-          search();
-        } else {
-          highlight(active + (event.key === "ArrowDown" ? 1 : -1));
-        }
-      } else if (event.key === "Enter" && !list.hidden && active >= 0) {
-        event.preventDefault();
-        choose(active);
-      } else if (event.key === "Escape" && !list.hidden) {
-        event.preventDefault();
-        close();
-      }
-    });
-    input.addEventListener("blur", close);
   }
 
   // ---- Rows: selection, keyboard, the row menu ----------------------------------------------
