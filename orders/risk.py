@@ -5,14 +5,12 @@ signal carries points; the rating is the band the total falls in. The signals ar
 order so staff see why, not just what.
 """
 
-import operator
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import reduce
 
-from django.db import transaction
-from django.db.models import Avg, Count, Q
+import psycopg
+from django.db import connection, transaction
 
 from .models import Order, OrderStatus, RiskLevel
 
@@ -60,31 +58,60 @@ def _address_signals(order: Order) -> list[Signal]:
     return []
 
 
+# The buyer's earlier orders and the last day's orders from the same email, IP address or
+# card, in one statement served by three indexes (BitmapOr of order_email_upper_idx,
+# order_ip_placed_idx and the partial order_card_placed_idx). It runs for every order that
+# arrives, so it is a prepared statement: planning it took 1.4 ms of the intake's ~8 ms, and
+# its plan does not depend on the values (each branch is an equality on its own index).
+# A missing IP or card matches nothing (NULL), so its count is 0.
+_FACTS_SQL = """
+SELECT
+    count(*) FILTER (WHERE upper(customer_email::text) = upper(%(email)s) AND status <> %(cancelled)s),
+    avg(total) FILTER (WHERE upper(customer_email::text) = upper(%(email)s) AND status <> %(cancelled)s),
+    count(*) FILTER (WHERE upper(customer_email::text) = upper(%(email)s)
+                     AND placed_at >= %(since)s AND placed_at <= %(at)s),
+    count(*) FILTER (WHERE client_ip = %(ip)s::inet
+                     AND placed_at >= %(since)s AND placed_at <= %(at)s),
+    count(*) FILTER (WHERE card_fingerprint = %(card)s AND card_fingerprint <> ''
+                     AND placed_at >= %(since)s AND placed_at <= %(at)s)
+FROM orders_order
+WHERE id IS DISTINCT FROM %(pk)s
+  AND (upper(customer_email::text) = upper(%(email)s)
+       OR (client_ip = %(ip)s::inet AND placed_at >= %(since)s AND placed_at <= %(at)s)
+       OR (card_fingerprint = %(card)s AND card_fingerprint <> ''
+           AND placed_at >= %(since)s AND placed_at <= %(at)s))
+"""
+
+
+def _facts(order: Order) -> dict:
+    params = {
+        "email": order.customer_email,
+        "ip": order.client_ip or None,
+        "card": order.card_fingerprint or None,
+        "since": order.placed_at - WINDOW,
+        "at": order.placed_at,
+        "pk": order.pk,  # an unsaved order (pk None) excludes nothing
+        "cancelled": OrderStatus.CANCELLED.value,
+    }
+    connection.ensure_connection()
+    # Server-side binding (psycopg's Cursor, not Django's client-side one) so the statement
+    # can be prepared once per connection and reused.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_FACTS_SQL, params, prepare=True)
+        history, average, email_24h, ip_24h, card_24h = cursor.fetchone()
+    return {
+        "history": history,
+        "average": average,
+        "email_24h": email_24h,
+        "ip_24h": ip_24h,
+        "card_24h": card_24h,
+    }
+
+
 def _history_and_velocity(order: Order) -> list[Signal]:
-    """One query: the buyer's earlier orders and the last day's orders from the same email,
-    IP address or card, each served by its own index (BitmapOr)."""
-    since = order.placed_at - WINDOW
-    same_email = Q(customer_email__iexact=order.customer_email)
-    # Velocity is counted only by what the order carries: no IP or card, no such count.
-    velocity = {"email_24h": same_email}
-    if order.client_ip:
-        velocity["ip_24h"] = Q(client_ip=order.client_ip)
-    if order.card_fingerprint:
-        velocity["card_24h"] = Q(card_fingerprint=order.card_fingerprint)
-    recent = Q(placed_at__gte=since, placed_at__lte=order.placed_at)
-    kept = same_email & ~Q(status=OrderStatus.CANCELLED)
-    facts = (
-        Order.objects.filter(
-            # every earlier order of the buyer, and the last day's by IP or card
-            reduce(operator.or_, (q & recent for q in velocity.values()), same_email)
-        )
-        .exclude(pk=order.pk)  # an unsaved order (pk None) excludes nothing
-        .aggregate(
-            history=Count("id", filter=kept),
-            average=Avg("total", filter=kept),
-            **{key: Count("id", filter=recent & q) for key, q in velocity.items()},
-        )
-    )
+    """The buyer's earlier orders and the last day's orders from the same email, IP address or
+    card (see _FACTS_SQL)."""
+    facts = _facts(order)
     signals = []
     if facts["history"] == 0 and order.total >= FIRST_ORDER_HIGH_VALUE:
         signals.append(
