@@ -19,7 +19,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection
 
-from .dates import end_of_day, start_of_day
+from orders.dates import end_of_day, start_of_day
 
 HEADER = (
     "Invoice number",

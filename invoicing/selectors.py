@@ -18,9 +18,9 @@ from django.utils.dateparse import parse_datetime
 
 from customers import selectors as customers_selectors
 from customers.models import Profile
+from orders.dates import end_of_day, start_of_day
 from orders.models import Order
 
-from .dates import end_of_day, start_of_day
 from .forms import InvoiceFilterForm
 from .models import Invoice, PaymentRecord
 

@@ -14,12 +14,12 @@ from django.utils import timezone
 from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set, profile_create
 from orders.actors import Actor
+from orders.dates import end_of_day, today
 from orders.formatting import money
 from orders.models import Channel, Order, OrderEvent, OrderStatus
 from orders.services import OrderError, order_event_add
 from orders.status import reverses_sale
 
-from .dates import end_of_day, today
 from .models import Invoice, InvoiceLine, PaymentRecord
 
 ANONYMOUS_PROFILE_NAME = ("Anonymous", "customer")

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.actors import Actor
+from orders.dates import today
 
 from . import selectors, services
-from .dates import today
 from .exports import export_csv
 from .forms import BatchPostForm, ExportForm, InvoiceMoveForm
 from .pdf import invoice_pdf

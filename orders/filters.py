@@ -1,4 +1,3 @@
-import datetime
 import operator
 import re
 from functools import reduce
@@ -6,8 +5,8 @@ from functools import reduce
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
+from .dates import end_of_day, start_of_day
 from .models import Channel, Order, OrderStatus, PaymentState, RiskLevel
 
 ORDER_NUMBER = re.compile(r"^#?\s*(\d{1,18})$")
@@ -40,10 +39,6 @@ def number_prefix_q(prefix: int) -> Q:
     if not ranges:
         return Q(pk__in=[])
     return reduce(operator.or_, (Q(number__range=bounds) for bounds in ranges))
-
-
-def _store_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
 
 
 class OrderFilterForm(forms.Form):
@@ -119,8 +114,8 @@ class OrderFilter(django_filters.FilterSet):
         """Placed on or after the start date, on or before the end date: whole days in the
         store's timezone (TIME_ZONE), whatever the server's."""
         if name == "placed_from":
-            return queryset.filter(placed_at__gte=_store_midnight(value))
-        return queryset.filter(placed_at__lt=_store_midnight(value + datetime.timedelta(days=1)))
+            return queryset.filter(placed_at__gte=start_of_day(value))
+        return queryset.filter(placed_at__lt=end_of_day(value))
 
     @property
     def active(self) -> dict:

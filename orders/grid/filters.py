@@ -1,18 +1,11 @@
 """The transactions grid's filters: what the URL may say, validated. A value that does not
 validate is dropped (the page says which and why); the others still apply."""
 
-from datetime import datetime, time, timedelta
-
 import django_filters
 from django import forms
-from django.utils import timezone
 
+from ..dates import end_of_day, start_of_day
 from ..models import Channel, OrderLine, OrderStatus
-
-
-def start_of_day(day) -> datetime:
-    """Midnight at the start of `day` in the store's timezone (TIME_ZONE)."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 class LineFilterForm(forms.Form):
@@ -65,7 +58,7 @@ class LineFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{f}__gte": start_of_day(value) for f in self.date_fields})
 
     def filter_end(self, queryset, name, value):
-        end = start_of_day(value + timedelta(1))
+        end = end_of_day(value)
         return queryset.filter(**{f"{f}__lt": end for f in self.date_fields})
 
     @property

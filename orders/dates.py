@@ -1,4 +1,5 @@
-"""Days as the store sees them: midnight to midnight in the store's timezone (TIME_ZONE)."""
+"""Days as the store sees them: midnight to midnight in the store's timezone (TIME_ZONE),
+whatever the server's. Every date filter and range (lists, grid, invoices, exports) uses these."""
 
 from datetime import date, datetime, time, timedelta
 
