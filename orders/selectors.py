@@ -600,17 +600,25 @@ def orders_matching(*, user, filters: Mapping) -> QuerySet[Order]:
 
 
 SAVED_VIEW_LISTS = {"orders": "orders:list", "transactions": "orders:grid"}
-# What a list's query string carries that is not a filter: paging, and form plumbing.
-_NOT_VIEW_PARAMS = {"after", "before", "csrfmiddlewaretoken", "next", "partial"}
+# What a list's query string carries that is not a filter or the sort: paging, and form
+# plumbing. Saved views, exports and "all matching" bulk actions keep the rest.
+NOT_FILTERS = {"after", "before", "per_page", "format", "csrfmiddlewaretoken", "next", "partial"}
+
+
+def list_filters(query: str) -> QueryDict:
+    """A list's filters and sort from its query string (a QueryDict), without paging."""
+    filters = QueryDict(query, mutable=True)
+    for name in NOT_FILTERS:
+        filters.pop(name, None)
+    filters._mutable = False
+    return filters
 
 
 def saved_view_query(query: str) -> str:
-    """A list's query string as a saved view keeps it: no paging, keys sorted, blanks gone."""
-    params = QueryDict(query)
+    """A list's query string as a saved view keeps it: its filters, keys sorted, blanks gone."""
     kept = sorted(
         (key, value)
-        for key, values in params.lists()
-        if key not in _NOT_VIEW_PARAMS
+        for key, values in list_filters(query).lists()
         for value in values
         if value.strip()
     )

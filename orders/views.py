@@ -72,8 +72,6 @@ def _first_error(form) -> str:
 
 # A bulk change applies to this many orders at most (the first ones the list shows).
 BULK_CAP = 500
-# What the bulk form's "all matching orders" keeps of the list's URL: its filters and sort.
-_NOT_FILTERS = {"after", "before", "per_page"}
 
 
 def _list_columns(can_change_status: bool) -> int:
@@ -121,9 +119,7 @@ def order_list(request):
         # Showing the newest online orders is seeing them: this user's badge clears.
         services.new_orders_mark_seen(user=request.user, up_to_id=page.newest_unseen_id)
     can_change_status = request.user.has_perm("orders.change_order_status")
-    list_query = request.GET.copy()
-    for name in _NOT_FILTERS:
-        list_query.pop(name, None)
+    list_query = selectors.list_filters(request.GET.urlencode())
     return render(
         request,
         "orders/order_list.html",

@@ -15,13 +15,12 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
+from orders.selectors import list_filters
+
 from .exports import SOURCES, Source, count_upto, csv_blocks, write_xlsx
 from .models import Export
 
 logger = logging.getLogger(__name__)
-
-# What a query string may carry besides filters: paging is not part of what is exported.
-_NOT_FILTERS = {"after", "before", "per_page", "format", "csrfmiddlewaretoken"}
 
 
 class ExportError(Exception):
@@ -37,14 +36,6 @@ class Plan:
     format: str
     filename: str
     inline: bool
-
-
-def _filters(query: str) -> QueryDict:
-    filters = QueryDict(query, mutable=True)
-    for name in _NOT_FILTERS:
-        filters.pop(name, None)
-    filters._mutable = False
-    return filters
 
 
 def _source(key: str, user) -> Source:
@@ -68,7 +59,7 @@ def export_plan(*, user, source_key: str, query: str, fmt: str) -> Plan:
     if fmt not in Export.Format.values:
         raise ExportError("Export as CSV or XLSX.")
     source = _source(source_key, user)
-    filters = _filters(query)
+    filters = list_filters(query)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{source.key}-{stamp}.{fmt}"
     limit = inline_limit(fmt)
@@ -135,7 +126,7 @@ def export_run(*, export_id: int) -> Export:
         return export
     try:
         source = _source(export.source, export.created_by)
-        queryset = source.queryset(user=export.created_by, filters=_filters(export.query))
+        queryset = source.queryset(user=export.created_by, filters=list_filters(export.query))
         total = queryset.order_by().count()
         Export.objects.filter(pk=export_id).update(rows_total=total)
         progress = _Progress(export_id)
