@@ -481,8 +481,11 @@ def order_number_suggestions(*, user, text: str, limit: int = NUMBER_SUGGESTIONS
     ]
     if not branches:
         return []
-    rows = sorted(branches[0].union(*branches[1:], all=True), key=lambda row: row["number"])
-    rows.sort(key=lambda row: len(str(row["number"])))
+    # Shortest first, then in number order: 104, 1040, 1049, 10400, …
+    rows = sorted(
+        branches[0].union(*branches[1:], all=True),
+        key=lambda row: (len(str(row["number"])), row["number"]),
+    )
     detail_prefix = reverse("orders:detail", kwargs={"number": 0}).removesuffix("0/")
     return [
         {
