@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ORDERS ?= 100000
 
-.PHONY: install run worker beat migrate demo test lint bench seed stop-db clean
+.PHONY: install run worker beat migrate demo test test-setup chromium services lint bench seed stop-db clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,10 +43,19 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 ## make test: set up and run the whole suite against Postgres and Redis on 127.0.0.1
-test: install lint
+## (installs Debian's Chromium for the browser tests when it is missing and this user may)
+test: test-setup lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test-setup: install chromium services
+
+chromium:
+	@bin/ensure-chromium
+
+services: install
+	@PYTHON=$(PY) bin/ensure-services
 
 ## make bench: seed BENCH_ORDERS orders into a separate database and print the budgets' table
 bench: migrate
