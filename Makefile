@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | sha1sum | cut -c1-12)
 # Local runs default to DEBUG (no SECRET_KEY needed); production sets SECRET_KEY and DEBUG=0.
 export DEBUG ?= 1
+# The seed, bench and demo commands live in devtools, which production leaves out.
+export BACKOFFICE_DEVTOOLS ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ORDERS ?= 100000

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",
     "js_lib_htmx",
+    "core",
     "catalog",
     "customers",
     "promotions",
@@ -71,6 +72,10 @@ INSTALLED_APPS = [
     # Last: its post_migrate hook builds the roles from every app's permissions.
     "backoffice",
 ]
+# Seed, bench, demo data and the fault-test harness: `make run`, `make bench` and the tests turn
+# them on; production leaves them out (the product never imports them).
+if env_bool("BACKOFFICE_DEVTOOLS", False):
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("backoffice"), "devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

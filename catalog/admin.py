@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from backoffice.admin_tools import ReadOnlyAdmin, SettingsAdmin
+from core.admin import ReadOnlyAdmin, SettingsAdmin
 
 from .models import (
     CatalogSettings,

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from backoffice.models import StoreSettings
+from core.models import StoreSettings
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backoffice.admin_tools import SettingsAdmin
+from core.admin import SettingsAdmin
 
 from .models import Address, CustomerSettings, Profile
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
-from backoffice.models import StoreSettings
+from core.models import StoreSettings
 
 
 class Profile(models.Model):

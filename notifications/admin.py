@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backoffice.admin_tools import ReadOnlyAdmin, SettingsAdmin
+from core.admin import ReadOnlyAdmin, SettingsAdmin
 
 from .models import EmailSettings, OutboxMessage
 

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from backoffice.models import StoreSettings
+from core.models import StoreSettings
 
 
 class EmailSettings(StoreSettings):

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from backoffice.models import StoreSettings
+from core.models import StoreSettings
 
 from . import crypto
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from backoffice.models import StoreSettings
+from core.models import StoreSettings
 
 from . import carriers
 

@@ -4,6 +4,7 @@ import os
 import uuid
 
 os.environ.setdefault("BACKOFFICE_TESTING", "1")
+os.environ.setdefault("BACKOFFICE_DEVTOOLS", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/backoffice")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 

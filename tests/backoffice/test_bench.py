@@ -4,7 +4,7 @@ import dj_database_url
 import pytest
 from django.urls import reverse
 
-from backoffice.benchmarking import (
+from devtools.benchmarking import (
     Context,
     IntakeProbe,
     Measurement,
@@ -14,7 +14,7 @@ from backoffice.benchmarking import (
     run_probes,
     write_json,
 )
-from backoffice.management.commands.bench import database_url
+from devtools.management.commands.bench import database_url
 
 
 def test_format_table_aligns_every_column():

@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
-from backoffice.benchmarking import Context, ShippedEmailProbe
-from backoffice.management.commands.bench import database_url
+from devtools.benchmarking import Context, ShippedEmailProbe
+from devtools.management.commands.bench import database_url
 from notifications.models import OutboxMessage
 from orders.models import Order
 from shipping.models import Shipment

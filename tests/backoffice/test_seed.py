@@ -9,9 +9,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from backoffice.seeding import POSTED_AFTER_DAYS, seed
 from catalog.models import ProductVendor, SerialCode, Variant
 from customers.models import CustomerSettings, Profile
+from devtools.seeding import POSTED_AFTER_DAYS, seed
 from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus
 from shipping import carriers

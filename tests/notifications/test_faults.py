@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from backoffice.harness import (
+from devtools.harness import (
     CeleryProcess,
     RedisServer,
     SmtpRecorder,
@@ -22,7 +22,7 @@ from backoffice.harness import (
     wait_for,
     worker,
 )
-from backoffice.management.commands.bench import database_url
+from devtools.management.commands.bench import database_url
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver
 from orders.actors import Actor

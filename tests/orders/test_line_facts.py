@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from backoffice.seeding import seed
+from devtools.seeding import seed
 from orders.models import Channel, OrderLine
 from tests.factories import OrderFactory, VariantFactory, api_key
 

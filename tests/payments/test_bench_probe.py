@@ -1,6 +1,6 @@
 import pytest
 
-from backoffice.benchmarking import Context, NotificationProbe
+from devtools.benchmarking import Context, NotificationProbe
 from orders.models import Order
 from payments.models import Gateway, GatewayNotification, Payment
 from tests.payments.factories import GatewayFactory

@@ -19,8 +19,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from psycopg import sql
 
-from backoffice import benchmarking
 from backoffice.roles import user_create_with_role
+from devtools import benchmarking
 from orders.actors import Actor
 from orders.models import ApiKey, Channel, Order
 from orders.services import apikey_create

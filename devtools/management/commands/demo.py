@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from backoffice.roles import user_create_with_role
-from backoffice.seeding import seed
 from catalog.models import Variant
 from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set
+from devtools.seeding import seed
 from orders.actors import Actor
 from orders.models import ApiKey, Channel, Order
 from orders.services import apikey_create

@@ -31,8 +31,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice import harness
-from backoffice.harness import free_port
+from devtools import harness
+from devtools.harness import free_port
 
 
 @dataclass

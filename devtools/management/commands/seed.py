@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from backoffice.seeding import seed
+from devtools.seeding import seed
 
 
 class Command(BaseCommand):
