@@ -3,19 +3,14 @@
 The list pages by keyset on (issued_at, id), newest first, and never counts the table.
 """
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from core import keyset
 from customers import selectors as customers_selectors
 from customers.models import Profile
 from orders.dates import end_of_day, start_of_day
@@ -44,21 +39,18 @@ class InvoicePage:
     active: dict = field(default_factory=dict)
 
 
+# Newest first; the id breaks ties between invoices issued in the same microsecond.
+KEYS = [("issued_at", True), ("id", True)]
+_SORT = "-issued_at"
+
+
 def _cursor_encode(invoice: Invoice) -> str:
-    raw = json.dumps([invoice.issued_at.isoformat(), invoice.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.cursor_encode(_SORT, [invoice.issued_at, invoice.pk])
 
 
-def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        issued, pk = json.loads(raw)
-        issued_at = parse_datetime(issued)
-        if issued_at is None or not isinstance(pk, int) or timezone.is_naive(issued_at):
-            return None
-        return issued_at, pk
-    except (binascii.Error, ValueError, TypeError):
-        return None
+def _cursor_decode(cursor: str) -> list | None:
+    fields = [Invoice._meta.get_field(name) for name, _ in KEYS]
+    return keyset.cursor_decode(cursor, _SORT, fields)
 
 
 def _filtered(active: Mapping) -> QuerySet[Invoice]:
@@ -108,36 +100,12 @@ def invoice_list(*, user, filters: Mapping) -> InvoicePage:
     queryset = _filtered(active)
     after = _cursor_decode(filters.get("after", "")) if filters.get("after") else None
     before = _cursor_decode(filters.get("before", "")) if filters.get("before") else None
-
-    if before is not None:
-        issued_at, pk = before
-        rows = list(
-            queryset.filter(
-                Q(issued_at__gt=issued_at) | Q(issued_at=issued_at, id__gt=pk),
-                issued_at__gte=issued_at,
-            ).order_by("issued_at", "id")[: PER_PAGE + 1]
-        )
-        more = len(rows) > PER_PAGE
-        rows = rows[:PER_PAGE][::-1]
-        page = InvoicePage(rows, form, active=active)
-        if rows:
-            page.next_cursor = _cursor_encode(rows[-1])
-            page.previous_cursor = _cursor_encode(rows[0]) if more else None
-        return page
-
-    if after is not None:
-        issued_at, pk = after
-        queryset = queryset.filter(
-            Q(issued_at__lt=issued_at) | Q(issued_at=issued_at, id__lt=pk),
-            issued_at__lte=issued_at,
-        )
-    rows = list(queryset.order_by("-issued_at", "-id")[: PER_PAGE + 1])
-    more = len(rows) > PER_PAGE
-    rows = rows[:PER_PAGE]
+    window = keyset.window(queryset, KEYS, per_page=PER_PAGE, after=after, before=before)
+    rows = window.rows
     page = InvoicePage(rows, form, active=active)
     if rows:
-        page.next_cursor = _cursor_encode(rows[-1]) if more else None
-        page.previous_cursor = _cursor_encode(rows[0]) if after is not None else None
+        page.next_cursor = _cursor_encode(rows[-1]) if window.has_next else None
+        page.previous_cursor = _cursor_encode(rows[0]) if window.has_previous else None
     return page
 
 

@@ -38,8 +38,8 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
+from core import keyset
 
-from .. import keyset
 from ..dates import end_of_day, start_of_day
 from ..formatting import money, short_datetime
 from ..models import Order, OrderLine, PaymentState
@@ -319,9 +319,6 @@ def _cursor_decode(cursor: str, sort: str) -> list | None:
     return keyset.cursor_decode(cursor, sort, [_KEYS[name].field for name, _ in SORTS[sort]])
 
 
-_seek, _ordering = keyset.seek, keyset.ordering
-
-
 def line_grid(*, user, filters: Mapping) -> LinePage:
     """A page of the transactions grid: filtered (dates, item, status, channel), sorted by a
     whitelisted key (anything else falls back to newest first), paged by `after`/`before`.
@@ -338,22 +335,8 @@ def line_grid(*, user, filters: Mapping) -> LinePage:
 
     after = _cursor_decode(filters.get("after", ""), sort) if filters.get("after") else None
     before = _cursor_decode(filters.get("before", ""), sort) if filters.get("before") else None
-    queryset = query.queryset
-    if before is not None:
-        reverse_keys = keyset.reversed_keys(keys)
-        rows = list(
-            queryset.filter(_seek(reverse_keys, before)).order_by(*_ordering(reverse_keys))[
-                : per_page + 1
-            ]
-        )
-        more = len(rows) > per_page
-        rows = rows[:per_page][::-1]
-    else:
-        if after is not None:
-            queryset = queryset.filter(_seek(keys, after))
-        rows = list(queryset.order_by(*_ordering(keys))[: per_page + 1])
-        more = len(rows) > per_page
-        rows = rows[:per_page]
+    window = keyset.window(query.queryset, keys, per_page=per_page, after=after, before=before)
+    rows = window.rows
 
     links = links_for(user)
     page = LinePage(
@@ -367,12 +350,8 @@ def line_grid(*, user, filters: Mapping) -> LinePage:
         is_first=after is None and before is None,
     )
     if rows:
-        if before is not None:
-            page.next_cursor = _cursor_encode(rows[-1], sort)
-            page.previous_cursor = _cursor_encode(rows[0], sort) if more else None
-        else:
-            page.next_cursor = _cursor_encode(rows[-1], sort) if more else None
-            page.previous_cursor = _cursor_encode(rows[0], sort) if after is not None else None
+        page.next_cursor = _cursor_encode(rows[-1], sort) if window.has_next else None
+        page.previous_cursor = _cursor_encode(rows[0], sort) if window.has_previous else None
     return page
 
 
@@ -451,4 +430,4 @@ def lines_matching(*, user, filters: Mapping) -> QuerySet[OrderLine]:
     sort = sort if sort in SORTS else DEFAULT_SORT
     query = _query(filters, sort)
     keys = [(query.path(name), desc) for name, desc in SORTS[sort]]
-    return query.queryset.order_by(*_ordering(keys))
+    return query.queryset.order_by(*keyset.ordering(keys))

@@ -1,4 +1,4 @@
-"""Keyset ("seek") paging, shared by the orders list and the transactions grid.
+"""Keyset ("seek") paging, shared by every long list (orders, the transactions grid, invoices).
 
 A sort is a list of (path, descending) that ends in a unique column, so a cursor (the values of
 one row under that sort) points at exactly one row. Pages are fetched by "rows strictly after
@@ -10,11 +10,12 @@ import base64
 import binascii
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import reduce
 
 from django.core.exceptions import ValidationError
-from django.db.models import Field, Q
+from django.db.models import Field, Q, QuerySet
 
 Keys = Sequence[tuple[str, bool]]
 
@@ -59,3 +60,41 @@ def ordering(keys: Keys) -> list[str]:
 def reversed_keys(keys: Keys) -> list[tuple[str, bool]]:
     """The same columns the other way: how the page before a cursor is fetched."""
     return [(path, not desc) for path, desc in keys]
+
+
+@dataclass
+class Window:
+    """One page of rows in display order, and whether there are pages after and before it."""
+
+    rows: list
+    has_next: bool
+    has_previous: bool
+
+
+def _fetch(queryset: QuerySet, keys: Keys, limit: int) -> list:
+    return list(queryset.order_by(*ordering(keys))[:limit])
+
+
+def window(
+    queryset: QuerySet,
+    keys: Keys,
+    *,
+    per_page: int,
+    after: Sequence | None = None,
+    before: Sequence | None = None,
+    fetch: Callable[[QuerySet, Keys, int], list] = _fetch,
+) -> Window:
+    """The page after the `after` cursor's row, or before the `before` one, or the first.
+
+    One query of `per_page + 1` rows (the extra row says whether there is more): the page
+    before a cursor is read the other way round and turned back. `fetch` runs the query where
+    a list reads its rows its own way."""
+    if before is not None:
+        backwards = reversed_keys(keys)
+        rows = fetch(queryset.filter(seek(backwards, before)), backwards, per_page + 1)
+        # Coming back from a page, there is always one after this one.
+        return Window(rows[:per_page][::-1], has_next=bool(rows), has_previous=len(rows) > per_page)
+    if after is not None:
+        queryset = queryset.filter(seek(keys, after))
+    rows = fetch(queryset, keys, per_page + 1)
+    return Window(rows[:per_page], has_next=len(rows) > per_page, has_previous=after is not None)
