@@ -11,14 +11,12 @@ Invoices are walked in posting order through their (posted_at, id) index, each w
 lines and adjustment rows, so the first bytes leave at once and memory stays flat.
 """
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import date
 
 from django.conf import settings
-from django.db import connection
 
+from core.exports import copy_csv, csv_header, spreadsheet_safe_sql
 from orders.dates import end_of_day, start_of_day
 
 HEADER = (
@@ -39,28 +37,18 @@ HEADER = (
 )
 
 
-def _safe(expression: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (CSV injection): one that starts
-    with = + - @ or a control character gets a leading apostrophe."""
-    return (
-        f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
-        f"THEN '''' || {expression} ELSE {expression} END"
-    )
-
-
 # Composed from constants only; the values are bound parameters.
 _EXPORT_SQL = f"""
-COPY (
-    SELECT
+SELECT
         CASE i.kind WHEN 'credit_note' THEN 'CN-' ELSE 'INV-' END
             || lpad(i.number::text, greatest(6, length(i.number::text)), '0'),
         CASE i.kind WHEN 'credit_note' THEN 'Credit note' ELSE 'Invoice' END,
         to_char(i.issued_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD'),
         to_char(i.posted_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD'),
-        {_safe("coalesce(nullif(btrim(p.first_name || ' ' || p.last_name), ''), nullif(p.company, ''), p.email)")},
-        {_safe("p.email")},
-        {_safe("r.sku")},
-        {_safe("r.description")},
+        {spreadsheet_safe_sql("coalesce(nullif(btrim(p.first_name || ' ' || p.last_name), ''), nullif(p.company, ''), p.email)")},
+        {spreadsheet_safe_sql("p.email")},
+        {spreadsheet_safe_sql("r.sku")},
+        {spreadsheet_safe_sql("r.description")},
         r.quantity,
         r.unit_price,
         r.discount,
@@ -91,28 +79,18 @@ COPY (
     ) r
     WHERE i.status = 'posted' AND i.posted_at >= %(start)s AND i.posted_at < %(end)s
     ORDER BY i.posted_at, i.id, r.part, r.line_id
-) TO STDOUT WITH (FORMAT csv)
 """  # noqa: S608
 # Bounds for an open end of the range.
 _EVER = (date(1900, 1, 1), date(9998, 12, 31))
 
 
-def _header() -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(HEADER)
-    return ("\ufeff" + buffer.getvalue()).encode()  # the BOM makes Excel read UTF-8
-
-
 def export_csv(*, posted_from: date | None, posted_to: date | None) -> Iterator[bytes]:
     """The CSV of invoices posted between two days (store timezone, both included; open when
     None), as bytes in the blocks Postgres sends, for a StreamingHttpResponse."""
-    yield _header()
+    yield csv_header(HEADER)
     params = {
         "tz": settings.TIME_ZONE,
         "start": start_of_day(posted_from or _EVER[0]),
         "end": end_of_day(posted_to or _EVER[1]),
     }
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor, cursor.copy(_EXPORT_SQL, params) as copy:
-        for block in copy:
-            yield bytes(block)
+    yield from copy_csv(_EXPORT_SQL, params)

@@ -9,17 +9,15 @@ through, and its columns as expressions. The same columns make both files:
   mode (a row is flushed to disk as soon as the next starts), with real dates and numbers.
 
 Text cells that a spreadsheet would run as a formula (CSV injection) get a leading apostrophe.
+The writing itself (COPY streaming, formula defusing, the header) is core.exports.
 """
 
-import csv
-import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
 import xlsxwriter
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -34,22 +32,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from core.exports import SpreadsheetSafe, copy_csv, csv_header
+
 TEXT, NUMBER, MONEY, DATETIME = "text", "number", "money", "datetime"
-
-
-class SpreadsheetSafe(Func):
-    """A text value a spreadsheet will show, never evaluate: one starting with = + - @ or a tab
-    or carriage return gets a leading apostrophe (OWASP's advice for CSV injection)."""
-
-    output_field = TextField()
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return (
-            f"CASE WHEN left({sql}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
-            f"THEN '''' || {sql} ELSE {sql} END",
-            (*params, *params, *params),
-        )
 
 
 class ZeroPadded(Func):
@@ -151,9 +136,7 @@ def _projected(source: Source, queryset: QuerySet, *, for_xlsx: bool) -> QuerySe
 
 
 def header_line(source: Source) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([c.header for c in source.columns])
-    return ("\ufeff" + buffer.getvalue()).encode()  # the BOM makes Excel read UTF-8
+    return csv_header(column.header for column in source.columns)
 
 
 def count_upto(queryset: QuerySet, limit: int) -> int:
@@ -166,11 +149,7 @@ def csv_blocks(source: Source, queryset: QuerySet) -> Iterator[bytes]:
     """The CSV, header first, then the blocks Postgres sends."""
     yield header_line(source)
     sql, params = _projected(source, queryset, for_xlsx=False).query.sql_with_params()
-    connection.ensure_connection()
-    statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-    with connection.connection.cursor() as cursor, cursor.copy(statement, params) as copy:
-        for block in copy:
-            yield bytes(block)
+    yield from copy_csv(sql, params)
 
 
 def write_xlsx(
