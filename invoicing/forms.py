@@ -1,26 +1,5 @@
 from django import forms
 
-from .models import Invoice
-
-
-class InvoiceFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Find")
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Invoice.Status.choices]
-    )
-    kind = forms.ChoiceField(
-        required=False, choices=[("", "Invoices and credit notes"), *Invoice.Kind.choices]
-    )
-    date_from = forms.DateField(required=False, label="Issued from")
-    date_to = forms.DateField(required=False, label="to")
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
-
 
 class InvoiceMoveForm(forms.Form):
     profile = forms.IntegerField(

@@ -3,9 +3,8 @@
 The list pages by keyset on (issued_at, id), newest first, and never counts the table.
 """
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
@@ -13,30 +12,25 @@ from django.http import Http404, HttpRequest
 from core import keyset
 from customers import selectors as customers_selectors
 from customers.models import Profile
-from orders.dates import end_of_day, start_of_day
 from orders.models import Order
 
-from .forms import InvoiceFilterForm
+from .filters import InvoiceFilter
 from .models import Invoice, PaymentRecord
 
 PER_PAGE = 50
 PROFILE_RESULTS = 20
-# "INV-000123", "CN-124", "#123" or "123": the invoice's number.
-INVOICE_NUMBER = re.compile(r"^(?:(?:INV|CN)\s*-?\s*|#)?0*(\d{1,18})$", re.IGNORECASE)
-
-
-def invoice_number_in(text: str) -> int | None:
-    match = INVOICE_NUMBER.match((text or "").strip())
-    return int(match.group(1)) if match else None
 
 
 @dataclass
 class InvoicePage:
     invoices: list[Invoice]
-    form: InvoiceFilterForm
+    filterset: InvoiceFilter
     next_cursor: str | None = None
     previous_cursor: str | None = None
-    active: dict = field(default_factory=dict)
+
+    @property
+    def active(self) -> dict:
+        return self.filterset.active
 
 
 # Newest first; the id breaks ties between invoices issued in the same microsecond.
@@ -53,8 +47,8 @@ def _cursor_decode(cursor: str) -> list | None:
     return keyset.cursor_decode(cursor, _SORT, fields)
 
 
-def _filtered(active: Mapping) -> QuerySet[Invoice]:
-    queryset = Invoice.objects.select_related("profile", "order").only(
+def _list_queryset() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("profile", "order").only(
         "number",
         "kind",
         "status",
@@ -70,39 +64,21 @@ def _filtered(active: Mapping) -> QuerySet[Invoice]:
         "profile__email",
         "profile__member_ref",
     )
-    if active.get("status"):
-        queryset = queryset.filter(status=active["status"])
-    if active.get("kind"):
-        queryset = queryset.filter(kind=active["kind"])
-    if active.get("date_from"):
-        queryset = queryset.filter(issued_at__gte=start_of_day(active["date_from"]))
-    if active.get("date_to"):
-        queryset = queryset.filter(issued_at__lt=end_of_day(active["date_to"]))
-    q = (active.get("q") or "").strip()
-    if q:
-        number = invoice_number_in(q)
-        if number is not None:
-            queryset = queryset.filter(number=number)
-        elif "@" in q:
-            queryset = queryset.filter(customer_email__iexact=q)
-        else:
-            queryset = queryset.filter(customer_name__istartswith=q)
-    return queryset
 
 
 def invoice_list(*, user, filters: Mapping) -> InvoicePage:
     """A page of invoices and credit notes, newest first: filtered by status, kind, issue
     date (from, to: days in the store's timezone) and number or customer; paged by the
     `after`/`before` cursors. One query, whatever the page or the table's size."""
-    form = InvoiceFilterForm(filters)
-    form.is_valid()
-    active = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if value}
-    queryset = _filtered(active)
+    filterset = InvoiceFilter(filters, queryset=_list_queryset())
+    # An invalid filter value is dropped (the page says why); the valid ones still apply.
+    filterset.is_valid()
+    queryset = filterset.qs
     after = _cursor_decode(filters.get("after", "")) if filters.get("after") else None
     before = _cursor_decode(filters.get("before", "")) if filters.get("before") else None
     window = keyset.window(queryset, KEYS, per_page=PER_PAGE, after=after, before=before)
     rows = window.rows
-    page = InvoicePage(rows, form, active=active)
+    page = InvoicePage(rows, filterset)
     if rows:
         page.next_cursor = _cursor_encode(rows[-1]) if window.has_next else None
         page.previous_cursor = _cursor_encode(rows[0]) if window.has_previous else None

@@ -18,8 +18,10 @@ from orders.dates import today
 
 from . import selectors, services
 from .exports import export_csv
+from .filters import invoice_number_in
 from .forms import BatchPostForm, ExportForm, InvoiceMoveForm
 from .pdf import invoice_pdf
+from .tables import InvoiceTable
 
 VIEW = "invoicing.view_invoice"
 MOVE = "invoicing.change_invoice"
@@ -41,14 +43,20 @@ def _invoice_id(request, number: int) -> int:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def invoice_list(request):
-    number = selectors.invoice_number_in(request.GET.get("q", ""))
+    number = invoice_number_in(request.GET.get("q", ""))
     if number is not None and selectors.invoice_id_by_number(user=request.user, number=number):
         return redirect("invoicing:detail", number=number)
     page = selectors.invoice_list(user=request.user, filters=request.GET)
+    empty = (
+        "No invoices match these filters."
+        if page.active
+        else "No invoices yet: an invoice is created when an order is paid."
+    )
+    table = InvoiceTable(page.invoices, empty_text=empty)
     return render(
         request,
         "invoicing/invoice_list.html",
-        {"page": page, "today": today()},
+        {"page": page, "table": table, "today": today()},
     )
 
 

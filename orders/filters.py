@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from core.filters import DateRangeForm, ListFilterSet
+
 from .dates import end_of_day, start_of_day
 from .models import Channel, Order, OrderStatus, PaymentState, RiskLevel
 
@@ -41,13 +43,8 @@ def number_prefix_q(prefix: int) -> Q:
     return reduce(operator.or_, (Q(number__range=bounds) for bounds in ranges))
 
 
-class OrderFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("placed_from"), cleaned.get("placed_to")
-        if start and end and start > end:
-            self.add_error("placed_to", f"The end date {end:%b %-d, %Y} is before the start date.")
-        return cleaned
+class OrderFilterForm(DateRangeForm):
+    date_range = ("placed_from", "placed_to")
 
 
 class OrderIdFilter(django_filters.NumberFilter):
@@ -71,7 +68,7 @@ def _choice(choices, empty_label: str, label: str, **kwargs) -> django_filters.C
     )
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(ListFilterSet):
     """The order list's filters, all in the URL and combinable. Each combination is served by
     an index of the order (see Order.Meta.indexes)."""
 
@@ -118,25 +115,5 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(placed_at__lt=end_of_day(value))
 
     @property
-    def active(self) -> dict:
-        """The filters that are set and valid; an invalid one is ignored, not an error page."""
-        if not self.is_bound:
-            return {}
-        self.form.is_valid()
-        return {name: value for name, value in self.form.cleaned_data.items() if value}
-
-    @property
     def searched_number(self) -> int | None:
         return order_number_in(self.active.get("q", ""))
-
-    @property
-    def ignored(self) -> list[str]:
-        """Why each filter in the URL that could not be used was left out, fit to show."""
-        if not self.is_bound:
-            return []
-        self.form.is_valid()
-        return [
-            f"{self.form.fields[name].label}: {error}" if name in self.form.fields else error
-            for name, errors in self.form.errors.items()
-            for error in errors
-        ]

@@ -4,17 +4,14 @@ validate is dropped (the page says which and why); the others still apply."""
 import django_filters
 from django import forms
 
+from core.filters import DateRangeForm, ListFilterSet
+
 from ..dates import end_of_day, start_of_day
 from ..models import Channel, OrderLine, OrderStatus
 
 
-class LineFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", "The end date is before the start date.")
-        return data
+class LineFilterForm(DateRangeForm):
+    date_range = ("start", "end")
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -23,7 +20,7 @@ class WholeNumberFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class LineFilter(django_filters.FilterSet):
+class LineFilter(ListFilterSet):
     """Dates are whole days in the store's timezone, both inclusive. `date_fields` says which
     columns they bound: the line's copy of placed_at, and the order's too when the query walks
     the orders' indexes (see orders.grid.selectors)."""
@@ -60,22 +57,3 @@ class LineFilter(django_filters.FilterSet):
     def filter_end(self, queryset, name, value):
         end = end_of_day(value)
         return queryset.filter(**{f"{f}__lt": end for f in self.date_fields})
-
-    @property
-    def active(self) -> dict:
-        """The filters that are set and valid."""
-        if not self.is_bound:
-            return {}
-        self.form.is_valid()
-        return {name: value for name, value in self.form.cleaned_data.items() if value}
-
-    @property
-    def ignored(self) -> list[str]:
-        """Why each filter that was given but does not validate is ignored."""
-        if not self.is_bound or self.form.is_valid():
-            return []
-        return [
-            f"{self.form.fields[name].label or name.title()}: {' '.join(errors)}"
-            for name, errors in self.form.errors.items()
-            if name in self.form.fields
-        ]
