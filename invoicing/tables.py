@@ -5,6 +5,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from orders.formatting import money
 
@@ -35,7 +36,7 @@ class InvoiceTable(tables.Table):
 
     def render_number(self, record):
         credit = (
-            format_html(' <span class="tag tag-credit">Credit note</span>')
+            mark_safe(' <span class="tag tag-credit">Credit note</span>')
             if record.is_credit_note
             else ""
         )
@@ -68,9 +69,7 @@ class InvoiceTable(tables.Table):
         )
 
     def render_profile(self, value):
-        member = (
-            format_html('<span class="tag tag-member">Member</span>') if value.is_member else ""
-        )
+        member = mark_safe('<span class="tag tag-member">Member</span>') if value.is_member else ""
         return format_html("{}{}", value, member)
 
     def render_total(self, record):

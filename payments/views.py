@@ -24,6 +24,7 @@ from .models import Gateway, PaymentAttempt
 from .notifications import UnknownGateway, notification_receive
 from .panels import keep_manual_form
 from .services import AlreadyPaid, PaymentError, order_mark_paid
+from .tables import GatewayTable
 
 
 @csrf_exempt
@@ -155,7 +156,8 @@ def gateway_list(request):
     gateways = list(selectors.gateway_list(user=request.user))
     for gateway in gateways:
         gateway.notification_url = _notification_url(request, gateway)
-    return render(request, "settings/gateway_list.html", {"gateways": gateways})
+    table = GatewayTable(gateways, can_change=request.user.has_perm("payments.change_gateway"))
+    return render(request, "settings/gateway_list.html", {"gateways": gateways, "table": table})
 
 
 def _gateway_form_page(request, form: GatewayForm, gateway: Gateway | None):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .exports import SOURCES
 from .models import Export
+from .tables import ExportTable
 
 EXPORT = "reports.add_export"
 CONTENT_TYPES = {
@@ -76,7 +77,7 @@ def _own_export(request, pk: int) -> Export:
 @permission_required(EXPORT, raise_exception=True)
 def export_list(request):
     exports = Export.objects.filter(created_by=request.user)[:50]
-    return render(request, "reports/export_list.html", {"exports": exports})
+    return render(request, "reports/export_list.html", {"table": ExportTable(exports)})
 
 
 @require_GET
