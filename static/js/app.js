@@ -114,6 +114,14 @@
     return badge ? badge.dataset.newOrders + "/" + badge.dataset.since : "";
   }
 
+  // A hidden tab does not ask; it asks at once when it is shown again (the visibilitychange
+  // trigger), so the badge is fresh whenever someone can see it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "new-orders" && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     if (target.id !== "new-orders" || !event.detail.shouldSwap) return;

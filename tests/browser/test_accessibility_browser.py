@@ -78,8 +78,8 @@ def test_login_and_customer_tracking_pages_pass_axe(page, live_server, paid_orde
     assert not found, found
 
 
-def test_the_tracking_page_works_on_a_phone(browser, live_server, paid_order):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+def test_the_tracking_page_works_on_a_phone(new_context, live_server, paid_order):
+    context = new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     try:
         phone = context.new_page()
         phone.goto(
