@@ -3,10 +3,13 @@
   "use strict";
 
   // Ask before irreversible actions (a button's or a chosen option's data-confirm). Runs in
-  // the capture phase so a refusal stops htmx's submit handler too.
+  // the capture phase so a refusal stops htmx's submit handler too. A form that the server
+  // checks (novalidate) is not confirmed while it is incomplete: it goes as it is and comes
+  // back saying what is missing, with nothing done.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var source = event.submitter;
+    if (form.noValidate && !form.checkValidity()) return;
     var select = form.querySelector("select[name=to]");
     var message = (source && source.dataset.confirm) ||
       (select && select.selectedOptions[0] && select.selectedOptions[0].dataset.confirm);

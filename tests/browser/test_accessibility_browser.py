@@ -53,6 +53,7 @@ def test_back_office_pages_pass_axe(page, login, live_server, paid_order):
         reverse("orders:grid") + "?status=nothing-like-this&start=2026-13-01",
         reverse("notifications:email_list"),
         reverse("notifications:email_preview", args=["shipped"]),
+        reverse("password_change"),
     ]
     found = {}
     for path in paths:
@@ -62,6 +63,22 @@ def test_back_office_pages_pass_axe(page, login, live_server, paid_order):
         if problems:
             found[path] = problems
     assert not found, found
+
+
+def test_the_first_tab_offers_to_skip_to_the_content(page, login, live_server):
+    UserFactory(role="staff", username="clerk")
+    login("clerk", "pass-word-123")
+    skip = page.get_by_role("link", name="Skip to content")
+    box = skip.bounding_box()
+    assert box["y"] + box["height"] <= 0  # out of sight until it has focus
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+    assert within_width(skip, 1440) and skip.bounding_box()["y"] >= 0  # shown while focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is the order lookup, not the top bar
+    assert page.evaluate("document.activeElement.name") == "q"
 
 
 def test_login_and_customer_tracking_pages_pass_axe(page, live_server, paid_order):
