@@ -4,10 +4,20 @@ from django.views.generic import RedirectView
 
 from .api import api
 from .health import health
+from .views import PasswordChangeDoneView, PasswordChangeView, favicon
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False), name="home"),
+    # Before Django's own: the same names and paths, with the back office's templates (the
+    # admin's change-password page keeps its own).
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("health/", health, name="health"),

@@ -3,7 +3,8 @@
 orders may not import them (the layer contract), so they register here from their
 `AppConfig.ready()`: a template and a function that returns its context. Each context function
 runs a constant number of queries whatever the order's size, and the page renders the panels
-in `position` order, in the main column or the side column.
+in `position` order, in the main column or the side column, or among the order's actions
+(payment, status: atop the side column on a wide screen, first on the page on a narrow one).
 """
 
 from collections.abc import Callable
@@ -19,7 +20,7 @@ class Panel:
     name: str
     template: str
     context: Callable[[HttpRequest, Order], dict | None]  # None: nothing to show for this order
-    column: str = "main"  # "main" or "side"
+    column: str = "main"  # "main", "side" or "actions"
     position: int = 50
     permission: str = ""  # shown only to users with it
 
@@ -38,7 +39,7 @@ class RenderedPanel:
 
 
 def panels_for(request: HttpRequest, order: Order) -> dict[str, list[RenderedPanel]]:
-    columns: dict[str, list[RenderedPanel]] = {"main": [], "side": []}
+    columns: dict[str, list[RenderedPanel]] = {"actions": [], "main": [], "side": []}
     for panel in sorted(_registry.values(), key=lambda p: (p.position, p.name)):
         if panel.permission and not request.user.has_perm(panel.permission):
             continue

@@ -29,10 +29,13 @@ class ManualPaymentForm(forms.Form):
         decimal_places=2,
         error_messages={"required": "Enter the amount received."},
     )
+    # Every offline method has one; clean() says which is missing. The browser is told it is
+    # required too, so the page does not ask to confirm an incomplete payment (app.js).
     reference = forms.CharField(
         label="Authorization code / reference",
         max_length=100,
         required=False,
+        widget=forms.TextInput(attrs={"required": True}),
         help_text="Offline card: the authorization code. Check: the check number. "
         "Wire transfer: the bank's reference.",
     )

@@ -41,6 +41,6 @@ PAYMENT_PANEL = Panel(
     name="payments",
     template="payments/_order_panel.html",
     context=payment_panel,
-    column="side",
+    column="actions",
     position=10,
 )

@@ -3,10 +3,13 @@
   "use strict";
 
   // Ask before irreversible actions (a button's or a chosen option's data-confirm). Runs in
-  // the capture phase so a refusal stops htmx's submit handler too.
+  // the capture phase so a refusal stops htmx's submit handler too. A form that the server
+  // checks (novalidate) is not confirmed while it is incomplete: it goes as it is and comes
+  // back saying what is missing, with nothing done.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var source = event.submitter;
+    if (form.noValidate && !form.checkValidity()) return;
     var select = form.querySelector("select[name=to]");
     var message = (source && source.dataset.confirm) ||
       (select && select.selectedOptions[0] && select.selectedOptions[0].dataset.confirm);
@@ -113,6 +116,14 @@
     var badge = root.querySelector("[data-new-orders]");
     return badge ? badge.dataset.newOrders + "/" + badge.dataset.since : "";
   }
+
+  // A hidden tab does not ask; it asks at once when it is shown again (the visibilitychange
+  // trigger), so the badge is fresh whenever someone can see it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "new-orders" && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;

@@ -44,21 +44,99 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+class BrowserErrors:
+    """What the browser logged as an error (console.error, failed loads, uncaught exceptions).
+
+    A test that loads an error page on purpose (a revoked link's 404) says so with `expect`,
+    as narrowly as it can; an expected error that never came fails the test as well."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+        self.expected: list[str] = []
+
+    def expect(self, pattern: str) -> None:
+        self.expected.append(pattern)
+
+    def problems(self) -> list[str]:
+        unexpected = [
+            error
+            for error in self.seen
+            if not any(re.search(pattern, error) for pattern in self.expected)
+        ]
+        missing = [
+            f"expected but not logged: {pattern}"
+            for pattern in self.expected
+            if not any(re.search(pattern, error) for error in self.seen)
+        ]
+        return unexpected + missing
+
+
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
+def browser_errors():
+    return BrowserErrors()
+
+
+@pytest.fixture
+def new_context(browser, browser_errors, request):
+    """Open browser contexts for a test (the `page` fixture's and any a test opens itself).
+
+    Every console message of type error and every uncaught page error in any of them fails the
+    test at teardown, listed with the page it came from: a page that works but logs an error (a
+    bad htmx attribute, a script the Content-Security-Policy refuses) is a defect, not noise."""
+    contexts = []
+
+    def on_console(message):
+        if message.type == "error":
+            browser_errors.seen.append(f"console error at {url_of(message.page)}: {message.text}")
+
+    def on_page_error(error):
+        browser_errors.seen.append(f"page error at {url_of(error.page)}: {error.error}")
+
+    def open_context(**options):
+        options.setdefault("viewport", {"width": 1440, "height": 900})
+        context = browser.new_context(**options)
+        context.on("console", on_console)
+        context.on("weberror", on_page_error)
+        contexts.append(context)
+        return context
+
+    yield open_context
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+    failed = report is not None and report.failed
+    if failed:
+        save_screenshots([page for context in contexts for page in context.pages], request)
+    for context in contexts:
+        context.close()
+    problems = browser_errors.problems()
+    if problems:
+        listed = "The browser logged errors:\n" + "\n".join(problems)
+        if failed:  # the test's own failure comes first; these may explain it
+            print(listed)
+        else:
+            pytest.fail(listed, pytrace=False)
+
+
+def url_of(page):
+    return page.url if page is not None else "(no page)"
+
+
+def save_screenshots(pages, request):
+    ARTIFACTS.mkdir(exist_ok=True)
+    nodeid = request.node.nodeid
+    name = re.sub(r"[^\w.-]+", "_", nodeid)[-150:]
+    for i, page in enumerate(pages):
+        suffix = f"-{i}" if i else ""
         try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
         except Exception as exc:  # a crashed page must not hide the test's own failure
-            print(f"No screenshot for {request.node.nodeid}: {exc}")
-    context.close()
+            print(f"No screenshot for {nodeid}: {exc}")
+
+
+@pytest.fixture
+def page(new_context):
+    page = new_context().new_page()
+    page.set_default_timeout(10_000)
+    return page
 
 
 @pytest.fixture

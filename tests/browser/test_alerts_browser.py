@@ -107,3 +107,43 @@ def test_a_new_online_order_shows_in_the_nav_without_a_reload_and_clears_once_op
     push_order(live_server, storefront, "web-2")
     page.get_by_role("link", name="1 new online order").wait_for()
     page.wait_for_function("window.__tones === 2")
+
+
+# The page's visibility, under the test's control (headless pages are always "visible").
+CONTROL_VISIBILITY = """
+window.__visibility = "visible";
+Object.defineProperty(document, "visibilityState", { get: () => window.__visibility });
+window.__setVisibility = (state) => {
+  window.__visibility = state;
+  document.dispatchEvent(new Event("visibilitychange"));
+};
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_hidden_tab_stops_asking_and_asks_at_once_when_shown_again(
+    page, login, live_server, settings
+):
+    settings.NEW_ORDERS_POLL_SECONDS = 1
+    UserFactory(role="staff", username="clerk")
+    page.add_init_script(CONTROL_VISIBILITY)
+    login("clerk", "pass-word-123")
+    with page.expect_response(is_poll):
+        pass
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if POLL in request.url else None)
+
+    page.evaluate("window.__setVisibility('hidden')")
+    page.wait_for_timeout(2500)
+    assert asked == [], "a hidden tab kept asking for new orders"
+    with page.expect_request(lambda request: POLL in request.url, timeout=3000):
+        page.evaluate("window.__setVisibility('visible')")
+
+    # Shown again long before the next poll is due: the badge is refreshed at once.
+    settings.NEW_ORDERS_POLL_SECONDS = 600
+    with page.expect_response(is_poll):
+        page.reload()
+    page.evaluate("window.__setVisibility('hidden')")
+    with page.expect_request(lambda request: POLL in request.url, timeout=2000):
+        page.evaluate("window.__setVisibility('visible')")

@@ -105,3 +105,38 @@ def test_admin_adds_a_gateway_and_sees_its_notification_url(page, login, live_se
     page.get_by_role("link", name="← Payment gateways").click()
     page.locator("table.gateways-grid").wait_for()
     page.screenshot(path=f"{SCREENSHOTS}/gateway_list.png", full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_offline_payment_asks_to_confirm_only_once_complete(page, login, live_server, queued):
+    UserFactory(role="staff", username="clerk")
+    order = order_with_lines(lines=2, payment_token="")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    login("clerk", "pass-word-123", next_path=f"/orders/{order.number}/")
+    page.get_by_text("Record offline payment").click()
+    record = page.get_by_role("button", name="Record payment and mark paid")
+
+    record.click()  # no method chosen: the page says so, and asks nothing
+    page.get_by_text("Choose how the customer paid.").wait_for()
+    assert asked == []
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+
+    page.get_by_label("Check").check()
+    record.click()  # no check number yet
+    page.get_by_text("Enter the check number.").wait_for()
+    assert asked == []
+
+    page.get_by_label("Authorization code / reference").fill("CHK-1001")
+    record.click()
+    page.locator("h1 .badge.status-paid").wait_for()
+    assert len(asked) == 1 and "Record this offline payment?" in asked[0]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID

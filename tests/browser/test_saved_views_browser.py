@@ -9,7 +9,7 @@ from tests.factories import UserFactory, order_with_lines
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_save_a_shared_view_and_a_colleague_opens_it(page, login, live_server, browser):
+def test_staff_save_a_shared_view_and_a_colleague_opens_it(page, login, live_server, new_context):
     UserFactory(role="staff", username="clerk")
     UserFactory(role="staff", username="colleague")
     paid = order_with_lines(lines=1, status=OrderStatus.PAID)
@@ -30,7 +30,7 @@ def test_staff_save_a_shared_view_and_a_colleague_opens_it(page, login, live_ser
     )
     page.get_by_text("Saved “Paid, to ship”: it is in everyone's tabs now.").wait_for()
 
-    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    other = new_context(viewport={"width": 1280, "height": 800})
     try:
         them = other.new_page()
         them.goto(f"{live_server.url}/accounts/login/?next=/orders/")

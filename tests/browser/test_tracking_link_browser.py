@@ -2,6 +2,7 @@
 answers in place (htmx), and the old link gives the tracking page's not-found answer."""
 
 import datetime
+import re
 
 import pytest
 
@@ -15,7 +16,7 @@ SCREENSHOTS = "/tmp"
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_staff_revoke_a_tracking_link_after_confirming(page, login, live_server):
+def test_staff_revoke_a_tracking_link_after_confirming(page, login, live_server, browser_errors):
     UserFactory(role="staff", username="clerk")
     order = order_with_lines(lines=1, status=OrderStatus.SHIPPED)
     shipment = Shipment.objects.create(
@@ -40,5 +41,7 @@ def test_staff_revoke_a_tracking_link_after_confirming(page, login, live_server)
     assert "Revoke the tracking link" in dialogs[0]
     page.screenshot(path=f"{SCREENSHOTS}/tracking_link_revoked.png", full_page=True)
 
+    # The old link's page answers 404, which the browser logs as a failed load.
+    browser_errors.expect(rf"at {re.escape(live_server.url)}/track/{old}/: .* status of 404")
     page.goto(f"{live_server.url}/track/{old}/")
     assert page.get_by_role("heading", name="Order not found").is_visible()
