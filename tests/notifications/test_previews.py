@@ -6,6 +6,7 @@ import html as htmllib
 import re
 
 import pytest
+from django.utils import timezone
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -173,7 +174,10 @@ def test_a_real_order_previews_its_serial_codes(store_admin_client):
     variant = VariantFactory(hands_out_serial_codes=True)
     OrderLineFactory(order=order, variant=variant, name="Photo editor", quantity=1)
     SerialCode.objects.create(
-        variant=variant, code="PE-1234-ABCD", allocation_reference=order.reference
+        variant=variant, code="PE-1234-ABCD",
+        allocation_reference=order.reference,
+        status=SerialCode.Status.ASSIGNED,
+        allocated_at=timezone.now(),
     )
     page = store_admin_client.get(preview_url(Kind.DIGITAL_GOODS, order)).content.decode()
     assert "PE-1234-ABCD" in srcdoc(page)
