@@ -6,50 +6,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_product_name_words_idx'),
+        ("catalog", "0004_product_name_words_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='serialcode',
-            options={'permissions': [('return_serialcode', 'Can return a retired serial code that was never delivered to the pool')]},
+            name="serialcode",
+            options={
+                "permissions": [
+                    (
+                        "return_serialcode",
+                        "Can return a retired serial code that was never delivered to the pool",
+                    )
+                ]
+            },
         ),
         migrations.RemoveIndex(
-            model_name='serialcode',
-            name='serial_code_free_idx',
+            model_name="serialcode",
+            name="serial_code_free_idx",
         ),
         migrations.AddField(
-            model_name='serialcode',
-            name='delivered_at',
-            field=models.DateTimeField(blank=True, help_text='When the code was first sent to its buyer.', null=True),
+            model_name="serialcode",
+            name="delivered_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the code was first sent to its buyer.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='serialcode',
-            name='retired_at',
+            model_name="serialcode",
+            name="retired_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='serialcode',
-            name='retired_by',
-            field=models.ForeignKey(blank=True, help_text='Who rolled back or cancelled the sale (empty: the system).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="serialcode",
+            name="retired_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who rolled back or cancelled the sale (empty: the system).",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='serialcode',
-            name='returned_at',
-            field=models.DateTimeField(blank=True, help_text='When a store admin last returned it to the pool.', null=True),
+            model_name="serialcode",
+            name="returned_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When a store admin last returned it to the pool.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='serialcode',
-            name='returned_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="serialcode",
+            name="returned_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='serialcode',
-            name='status',
-            field=models.CharField(choices=[('available', 'Available'), ('assigned', 'Assigned'), ('retired', 'Retired')], db_default='available', default='available', max_length=10),
+            model_name="serialcode",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("available", "Available"),
+                    ("assigned", "Assigned"),
+                    ("retired", "Retired"),
+                ],
+                db_default="available",
+                default="available",
+                max_length=10,
+            ),
         ),
         # Codes handed out before statuses existed are assigned to their order.
         migrations.RunSQL(
@@ -59,11 +91,39 @@ class Migration(migrations.Migration):
             migrations.RunSQL.noop,
         ),
         migrations.AddIndex(
-            model_name='serialcode',
-            index=models.Index(condition=models.Q(('status', 'available')), fields=['variant', 'id'], name='serial_code_free_idx'),
+            model_name="serialcode",
+            index=models.Index(
+                condition=models.Q(("status", "available")),
+                fields=["variant", "id"],
+                name="serial_code_free_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serialcode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('allocated_at__isnull', True), ('allocation_reference', ''), ('delivered_at__isnull', True), ('retired_at__isnull', True), ('status', 'available')), models.Q(('allocated_at__isnull', False), ('retired_at__isnull', True), ('status', 'assigned'), models.Q(('allocation_reference', ''), _negated=True)), models.Q(('allocated_at__isnull', False), ('retired_at__isnull', False), ('status', 'retired'), models.Q(('allocation_reference', ''), _negated=True)), _connector='OR'), name='serial_code_state_consistent'),
+            model_name="serialcode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("allocated_at__isnull", True),
+                        ("allocation_reference", ""),
+                        ("delivered_at__isnull", True),
+                        ("retired_at__isnull", True),
+                        ("status", "available"),
+                    ),
+                    models.Q(
+                        ("allocated_at__isnull", False),
+                        ("retired_at__isnull", True),
+                        ("status", "assigned"),
+                        models.Q(("allocation_reference", ""), _negated=True),
+                    ),
+                    models.Q(
+                        ("allocated_at__isnull", False),
+                        ("retired_at__isnull", False),
+                        ("status", "retired"),
+                        models.Q(("allocation_reference", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="serial_code_state_consistent",
+            ),
         ),
     ]

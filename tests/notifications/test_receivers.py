@@ -43,7 +43,8 @@ def test_paid_with_serial_codes_queues_the_digital_goods_email(smtp):
     order = order_with_lines(status=OrderStatus.PAID)
     line = order.lines.get()
     SerialCode.objects.create(
-        variant=line.variant, code="KEY-1234",
+        variant=line.variant,
+        code="KEY-1234",
         allocation_reference=order.reference,
         status=SerialCode.Status.ASSIGNED,
         allocated_at=timezone.now(),
