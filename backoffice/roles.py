@@ -82,6 +82,8 @@ ADMIN_PERMISSIONS = [
     "catalog.change_catalogsettings",
     "catalog.add_serialcode",
     "catalog.view_serialcode",
+    # Only a code no email ever carried (retired by a rollback) may go back to the pool.
+    "catalog.return_serialcode",
     "catalog.add_digitalfile",
     "catalog.view_digitalfile",
     "shipping.add_carrier",

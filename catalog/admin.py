@@ -14,7 +14,7 @@ from .models import (
     Variant,
     Vendor,
 )
-from .services import CatalogError, stock_adjust
+from .services import CatalogError, serial_code_return_to_pool, stock_adjust
 
 
 class VariantForm(forms.ModelForm):
@@ -114,11 +114,55 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 @admin.register(SerialCode)
 class SerialCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "variant", "allocated_at", "allocation_reference"]
-    list_filter = [("allocated_at", admin.EmptyFieldListFilter)]
+    """A variant's codes (filter by SKU): available, assigned to an order, or retired (a sale
+    since rolled back held it). A store admin may return a retired code that no email carried."""
+
+    list_display = [
+        "code",
+        "variant",
+        "status",
+        "allocation_reference",
+        "allocated_at",
+        "delivered_at",
+        "retired_at",
+        "retired_by",
+    ]
+    list_filter = ["status", ("delivered_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["variant__product", "retired_by"]
     search_fields = ["code", "variant__sku", "allocation_reference"]
-    readonly_fields = ["allocated_at", "allocation_reference"]
+    readonly_fields = [
+        "status",
+        "allocated_at",
+        "allocation_reference",
+        "delivered_at",
+        "retired_at",
+        "retired_by",
+        "returned_at",
+        "returned_by",
+    ]
     autocomplete_fields = ["variant"]
+    actions = ["return_to_pool"]
+
+    def has_return_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.return_serialcode")
+
+    @admin.action(
+        description="Return retired, never-delivered codes to the pool",
+        permissions=["return"],
+    )
+    def return_to_pool(self, request, queryset):
+        returned, refused = [], []
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                with transaction.atomic():
+                    returned.append(serial_code_return_to_pool(code_id=pk, actor=request.user))
+            except CatalogError as exc:
+                refused.append(str(exc))
+        if returned:
+            codes = ", ".join(code.code for code in returned)
+            self.message_user(request, f"Returned to the pool: {codes}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.ERROR)
 
 
 @admin.register(DigitalFile)

@@ -137,23 +137,86 @@ class StockMovement(models.Model):
 
 
 class SerialCode(models.Model):
-    """A code from a variant's pool (licence keys, gift codes), handed out when an order is paid."""
+    """A code from a variant's pool (licence keys, gift codes), handed out when an order is paid.
+
+    Its life: available → assigned (to an order, when paid) → retired (the sale was rolled back
+    or cancelled). A code that reached anyone never goes back to the pool by itself: a retired
+    code keeps its order, and only a store admin may return one that was never delivered
+    (catalog.services.serial_code_return_to_pool). `delivered_at` is set when an email carrying
+    it is about to be sent; the constraints below keep every state's facts together.
+    """
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        ASSIGNED = "assigned", "Assigned"
+        RETIRED = "retired", "Retired"
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="serial_codes")
     code = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.AVAILABLE, db_default="available"
+    )
     allocated_at = models.DateTimeField(null=True, blank=True)
     allocation_reference = models.CharField(max_length=100, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the code was first sent to its buyer."
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who rolled back or cancelled the sale (empty: the system).",
+    )
+    returned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a store admin last returned it to the pool."
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
+        permissions = [
+            (
+                "return_serialcode",
+                "Can return a retired serial code that was never delivered to the pool",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["variant", "code"], name="serial_code_unique_per_variant"
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status="available",
+                        allocated_at__isnull=True,
+                        allocation_reference="",
+                        delivered_at__isnull=True,
+                        retired_at__isnull=True,
+                    )
+                    | Q(
+                        status="assigned",
+                        allocated_at__isnull=False,
+                        retired_at__isnull=True,
+                    )
+                    & ~Q(allocation_reference="")
+                    | Q(
+                        status="retired",
+                        allocated_at__isnull=False,
+                        retired_at__isnull=False,
+                    )
+                    & ~Q(allocation_reference="")
+                ),
+                name="serial_code_state_consistent",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["variant", "id"],
-                condition=Q(allocated_at__isnull=True),
+                condition=Q(status="available"),
                 name="serial_code_free_idx",
             )
         ]

@@ -163,15 +163,18 @@ def _ledger(variant_id: int, delta: int, reason: str, reference: str, actor) -> 
 
 @transaction.atomic
 def serial_codes_allocate(*, variant_id: int, quantity: int, reference: str) -> list[SerialCode]:
-    """Hand out `quantity` free codes of a variant's pool to `reference` (e.g. "order:100123").
+    """Hand out `quantity` available codes of a variant's pool to `reference` ("order:100123").
 
-    Concurrent allocations never hand out the same code: free rows are locked with SKIP LOCKED,
-    so two buyers take different codes without waiting on each other. Raises OutOfSerialCodes
-    (and allocates nothing) when the pool is short.
+    Concurrent allocations never hand out the same code: available rows are locked with SKIP
+    LOCKED, so two buyers take different codes without waiting on each other, and the update
+    only takes rows still available. Only available codes are handed out: a retired code (one
+    a rolled-back sale held) never is. Raises OutOfSerialCodes (and allocates nothing) when
+    the pool is short.
     """
+    Status = SerialCode.Status
     codes = list(
         SerialCode.objects.select_for_update(skip_locked=True)
-        .filter(variant_id=variant_id, allocated_at__isnull=True)
+        .filter(variant_id=variant_id, status=Status.AVAILABLE)
         .order_by("id")[:quantity]
     )
     if len(codes) < quantity:
@@ -179,17 +182,85 @@ def serial_codes_allocate(*, variant_id: int, quantity: int, reference: str) -> 
             variant=Variant.objects.get(pk=variant_id), requested=quantity, available=len(codes)
         )
     now = timezone.now()
-    SerialCode.objects.filter(pk__in=[c.pk for c in codes]).update(
-        allocated_at=now, allocation_reference=reference
+    taken = SerialCode.objects.filter(pk__in=[c.pk for c in codes], status=Status.AVAILABLE).update(
+        status=Status.ASSIGNED, allocated_at=now, allocation_reference=reference
     )
+    if taken != quantity:  # cannot happen while the rows are locked; never hand out less
+        raise CatalogError(f"Serial codes of {variant_id} changed while being handed out.")
     for code in codes:
-        code.allocated_at, code.allocation_reference = now, reference
+        code.status, code.allocated_at, code.allocation_reference = Status.ASSIGNED, now, reference
     return codes
 
 
 @transaction.atomic
-def serial_codes_release(*, reference: str) -> int:
-    """Put every code handed out to `reference` back in its pool; returns how many."""
-    return SerialCode.objects.filter(allocation_reference=reference).update(
-        allocated_at=None, allocation_reference=""
+def serial_codes_retire(*, reference: str, actor=None) -> int:
+    """Retire every code assigned to `reference` (its sale was rolled back or cancelled).
+
+    A retired code stays with its order for staff to see and is never handed out again: it
+    may have reached the buyer. Returns how many were retired.
+    """
+    return SerialCode.objects.filter(
+        allocation_reference=reference, status=SerialCode.Status.ASSIGNED
+    ).update(status=SerialCode.Status.RETIRED, retired_at=timezone.now(), retired_by=actor)
+
+
+@transaction.atomic
+def serial_codes_mark_delivered(*, code_ids: Iterable[int]) -> int:
+    """Record that these codes are being sent to their buyer (first time only counts).
+
+    Called before an email carrying them leaves, so a crash after the send still leaves them
+    marked: a delivered code can never be returned to the pool. Returns how many of them are
+    still held by an order (assigned or retired) and so marked; fewer than asked means one
+    went back to the pool meanwhile and must not be sent.
+    """
+    held = list(
+        SerialCode.objects.select_for_update()
+        .filter(pk__in=list(code_ids))
+        .exclude(status=SerialCode.Status.AVAILABLE)
+        .values_list("pk", flat=True)
     )
+    SerialCode.objects.filter(pk__in=held, delivered_at__isnull=True).update(
+        delivered_at=timezone.now()
+    )
+    return len(held)
+
+
+class SerialCodeNotReturnable(CatalogError):
+    pass
+
+
+@transaction.atomic
+def serial_code_return_to_pool(*, code_id: int, actor) -> SerialCode:
+    """A store admin's deliberate return of a retired, never-delivered code to its pool.
+
+    Guarantees: only a retired code that no email ever carried goes back (else
+    SerialCodeNotReturnable, nothing changed); who returned it and when is recorded; the
+    row is locked, so a concurrent delivery or return waits and then sees the new state.
+    """
+    code = SerialCode.objects.select_for_update().get(pk=code_id)
+    if code.status != SerialCode.Status.RETIRED:
+        raise SerialCodeNotReturnable(
+            f"Serial code {code.code} is {code.get_status_display().lower()}, not retired: "
+            "only a retired code can go back to the pool."
+        )
+    if code.delivered_at is not None:
+        raise SerialCodeNotReturnable(
+            f"Serial code {code.code} was sent to a buyer on {code.delivered_at:%Y-%m-%d}: "
+            "it can never be handed out again."
+        )
+    code.status = SerialCode.Status.AVAILABLE
+    code.allocated_at = code.retired_at = code.retired_by = None
+    code.allocation_reference = ""
+    code.returned_at, code.returned_by = timezone.now(), actor
+    code.save(
+        update_fields=[
+            "status",
+            "allocated_at",
+            "allocation_reference",
+            "retired_at",
+            "retired_by",
+            "returned_at",
+            "returned_by",
+        ]
+    )
+    return code

@@ -851,7 +851,7 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 TEST_TOKENS = ("tok_approve", "tok_decline", "tok_insufficient_funds", "tok_avs_mismatch")
 TEST_TOKEN_WEIGHTS = (80, 8, 4, 8)
-CODE_COLUMNS = ("variant_id", "code", "allocated_at", "allocation_reference")
+CODE_COLUMNS = ("variant_id", "code", "allocated_at", "allocation_reference", "status")
 
 CHANNELS = [(Channel.ONLINE, 70), (Channel.IN_STORE, 22), (Channel.BACK_OFFICE, 8)]
 LINE_COUNTS = [(1, 26), (2, 30), (3, 20), (4, 14), (5, 10)]  # 2.52 on average
@@ -1148,7 +1148,7 @@ class OrderFactory:
                 handed_out = ts(times[path.index(S.PAID)])
                 for vid, q in serials:
                     codes += [
-                        f"{vid}\t{_allocated_code(number, k)}\t{handed_out}\torder:{number}\n"
+                        f"{vid}\t{_allocated_code(number, k)}\t{handed_out}\torder:{number}\tassigned\n"
                         for k in range(q)
                     ]
             if channel == Channel.ONLINE:

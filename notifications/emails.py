@@ -37,6 +37,8 @@ class RenderedEmail:
     text: str
     html: str
     reply_to: str = ""
+    # The serial codes the email carries: marked delivered before it leaves.
+    serial_code_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class EmailFacts:
     parcel: Parcel | None = None  # shipped, tracking updated
     updated: TrackingLink | None = None  # tracking updated: the corrected number
     digital_items: tuple[DigitalItem, ...] = ()
+    serial_code_ids: tuple[int, ...] = ()  # digital goods: the codes in `digital_items`
+    sale_reversed: bool = False  # digital goods: the payment it announced was rolled back
 
 
 SUBJECTS = {
@@ -137,7 +141,18 @@ def _shipment(pk: int) -> Shipment:
     )
 
 
-def _digital_items(order: Order, lines: list[OrderLine]) -> tuple[DigitalItem, ...]:
+def digital_goods_key(order: Order) -> str:
+    """The outbox subject of the digital-goods email for the order's current payment.
+
+    One email per payment, not per order: a re-payment after a rollback hands out fresh codes
+    and links, and its email must not be taken for the first one's by the outbox's
+    (order, kind, subject) key."""
+    return f"sale:{order.paid_at.timestamp():.6f}" if order.paid_at else "order"
+
+
+def _digital_items(
+    order: Order, lines: list[OrderLine]
+) -> tuple[tuple[DigitalItem, ...], tuple[int, ...]]:
     links_by_line: dict[int, list[Download]] = {}
     for link in (
         DownloadLink.objects.filter(line__order=order).select_related("digital_file").order_by("id")
@@ -147,21 +162,25 @@ def _digital_items(order: Order, lines: list[OrderLine]) -> tuple[DigitalItem, .
                 Download(str(link.digital_file), absolute(link.get_absolute_url()))
             )
     # Codes point at the order; a variant's codes go to its lines in line order (as allocated).
-    codes_by_variant: dict[int, list[str]] = {}
-    for variant_id, code in (
-        SerialCode.objects.filter(allocation_reference=order.reference)
+    # Only the codes the buyer holds now: retired ones (a rolled-back sale's) are not theirs.
+    codes_by_variant: dict[int, list[tuple[int, str]]] = {}
+    for pk, variant_id, code in (
+        SerialCode.objects.filter(
+            allocation_reference=order.reference, status=SerialCode.Status.ASSIGNED
+        )
         .order_by("id")
-        .values_list("variant_id", "code")
+        .values_list("pk", "variant_id", "code")
     ):
-        codes_by_variant.setdefault(variant_id, []).append(code)
-    items = []
+        codes_by_variant.setdefault(variant_id, []).append((pk, code))
+    items, code_ids = [], []
     for line in lines:
         links = links_by_line.get(line.pk, [])
         pool = codes_by_variant.get(line.variant_id, [])
         codes, codes_by_variant[line.variant_id] = pool[: line.quantity], pool[line.quantity :]
+        code_ids.extend(pk for pk, _ in codes)
         if links or codes:
-            items.append(DigitalItem(line.name, tuple(links), tuple(codes)))
-    return tuple(items)
+            items.append(DigitalItem(line.name, tuple(links), tuple(code for _, code in codes)))
+    return tuple(items), tuple(code_ids)
 
 
 def facts_for(
@@ -185,12 +204,21 @@ def facts_for(
         facts["parcel"] = _parcel(shipment)
         facts["updated"] = TrackingLink(number.number, shipment.carrier.tracking_url(number.number))
     elif message.kind == Kind.DIGITAL_GOODS:
-        facts["digital_items"] = _digital_items(order, list(lines))
+        facts["digital_items"], facts["serial_code_ids"] = _digital_items(order, list(lines))
+        # An email about an earlier payment (its key names that payment) announces nothing now.
+        facts["sale_reversed"] = message.subject_key.startswith("sale:") and (
+            message.subject_key != digital_goods_key(order)
+        )
     return EmailFacts(**facts)
 
 
 def _check_still_applies(facts: EmailFacts) -> None:
     order = facts.order
+    if facts.kind == Kind.DIGITAL_GOODS and facts.sale_reversed:
+        raise EmailSkipped(
+            f"Digital goods email not sent: the payment of order #{order.number} it announced "
+            "was rolled back."
+        )
     if facts.kind == Kind.DIGITAL_GOODS and not facts.digital_items:
         raise EmailSkipped(f"Digital goods email not sent: order #{order.number} has none now.")
     if facts.kind == Kind.PAYMENT_UPDATE_REQUEST and order.status != OrderStatus.PENDING:
@@ -232,6 +260,7 @@ def render(facts: EmailFacts, *, sending: Sender | None = None) -> RenderedEmail
         to_email=facts.to_email,
         text=render_to_string(f"{template}.txt", context),
         html=render_to_string(f"{template}.html", context),
+        serial_code_ids=facts.serial_code_ids,
     )
 
 

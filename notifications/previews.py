@@ -28,6 +28,7 @@ from .emails import (
     RenderedEmail,
     TrackingLink,
     absolute,
+    digital_goods_key,
     facts_for,
     render,
 )
@@ -199,6 +200,8 @@ def _subject_key(order: Order, kind: str) -> str | None:
             .values_list("pk", flat=True)
         )
         return f"tracking:{pk[0]}" if pk else None
+    if kind == Kind.DIGITAL_GOODS:
+        return digital_goods_key(order)
     return "order"
 
 

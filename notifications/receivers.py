@@ -3,6 +3,7 @@
 from catalog.models import SerialCode
 from orders.models import DownloadLink, OrderStatus
 
+from .emails import digital_goods_key
 from .models import OutboxMessage
 from .services import outbox_enqueue
 
@@ -13,10 +14,14 @@ def on_order_status_changed(sender, *, order, to_status, actor, **kwargs):
     if to_status == OrderStatus.DELIVERED:
         outbox_enqueue(order=order, kind=Kind.DELIVERED, subject_key="order", actor=actor)
     elif to_status == OrderStatus.PAID and (
-        DownloadLink.objects.filter(line__order=order).exists()
-        or SerialCode.objects.filter(allocation_reference=order.reference).exists()
+        DownloadLink.objects.filter(line__order=order, revoked_at__isnull=True).exists()
+        or SerialCode.objects.filter(
+            allocation_reference=order.reference, status=SerialCode.Status.ASSIGNED
+        ).exists()
     ):
-        outbox_enqueue(order=order, kind=Kind.DIGITAL_GOODS, subject_key="order", actor=actor)
+        outbox_enqueue(
+            order=order, kind=Kind.DIGITAL_GOODS, subject_key=digital_goods_key(order), actor=actor
+        )
 
 
 def on_shipment_recorded(sender, *, shipment, actor, **kwargs):

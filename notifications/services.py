@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.services import serial_codes_mark_delivered
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from orders.services import order_event_add
@@ -147,7 +148,8 @@ def outbox_deliver(*, message_id: int) -> str:
     """Send one outbox message, if it is due and nobody else holds it.
 
     Guarantees: only the worker that claimed the row sends it; the email is rendered from the
-    order as it is now and carries the row's Message-ID; a sent email is marked sent and
+    order as it is now and carries the row's Message-ID; the serial codes it carries are
+    marked delivered before it leaves (never to be returned to the pool); a sent email is marked sent and
     recorded in the timeline; an SMTP failure is counted and retried later with exponential
     backoff, until NOTIFICATIONS_MAX_ATTEMPTS marks it failed for staff to see.
     """
@@ -164,6 +166,11 @@ def outbox_deliver(*, message_id: int) -> str:
         # attempts like an SMTP failure rather than bouncing between the sweep and the worker.
         logger.exception("Outbox message %s could not be rendered", message.pk)
         return _record_failure(message, f"{type(exc).__name__}: {exc}")
+    if rendered.serial_code_ids and serial_codes_mark_delivered(
+        code_ids=rendered.serial_code_ids
+    ) != len(rendered.serial_code_ids):
+        # A store admin returned one to the pool between reading and marking: render again.
+        return _record_failure(message, "A serial code went back to the pool before sending.")
     connection = get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT)
     email = EmailMultiAlternatives(
         subject=rendered.subject,

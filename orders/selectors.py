@@ -153,8 +153,8 @@ def _move_option(number: int, move) -> tuple[str, str, str]:
 
 _CONFIRM = {
     OrderStatus.CANCELLED: "Cancel order #{number}? This cannot be undone.",
-    OrderStatus.PENDING: "Roll back order #{number} to Pending? Stock, units sold, serial codes "
-    "and download links are restored, and a card payment is refunded.",
+    OrderStatus.PENDING: "Roll back order #{number} to Pending? Stock and units sold are restored, "
+    "serial codes retired, download links revoked, and a card payment is refunded.",
 }
 
 
@@ -530,23 +530,39 @@ def order_detail(*, user, number: int) -> Order:
 
 
 def _attach_serial_codes(order: Order, lines) -> None:
-    """Each line's serial codes (`line.serial_codes`), in one query.
+    """Each line's serial codes, in one query: `line.serial_codes` (the ones its buyer holds
+    now) and `line.retired_serial_codes` (held by a sale since rolled back, never handed out
+    again).
 
     Codes point at the order, not the line: a variant's codes are dealt to its lines in line
-    order, as `orders.services` allocated them (lowest ids first).
+    order, as `orders.services` allocated them (lowest ids first); each payment took a
+    quantity for every line, so retired ones are dealt the same way, payment after payment.
     """
-    codes_by_variant: dict[int, list[str]] = {}
+    live: dict[int, list[str]] = {}
+    retired: dict[int, list[str]] = {}
     codes = (
         SerialCode.objects.filter(allocation_reference=order.reference)
         .order_by("id")
-        .values_list("variant_id", "code")
+        .values_list("variant_id", "code", "status")
     )
-    for variant_id, code in codes:
-        codes_by_variant.setdefault(variant_id, []).append(code)
+    for variant_id, code, status in codes:
+        held = retired if status == SerialCode.Status.RETIRED else live
+        held.setdefault(variant_id, []).append(code)
+    per_payment: dict[int, int] = {}
     for line in lines:
-        pool = codes_by_variant.get(line.variant_id, [])
+        per_payment[line.variant_id] = per_payment.get(line.variant_id, 0) + line.quantity
+    dealt: dict[int, int] = {}
+    for line in lines:
+        pool = live.get(line.variant_id, [])
         line.serial_codes = pool[: line.quantity]
         del pool[: line.quantity]
+        start = dealt.get(line.variant_id, 0)
+        dealt[line.variant_id] = start + line.quantity
+        line.retired_serial_codes = [
+            code
+            for i, code in enumerate(retired.get(line.variant_id, []))
+            if start <= i % per_payment[line.variant_id] < start + line.quantity
+        ]
 
 
 def order_effects_of_last_move(*, order_id: int) -> list[str]:

@@ -15,7 +15,7 @@ from catalog.services import (
     CatalogError,
     StockLine,
     serial_codes_allocate,
-    serial_codes_release,
+    serial_codes_retire,
     stock_commit,
     stock_release,
 )
@@ -121,14 +121,15 @@ def _book_sale(order: Order, actor: Actor) -> None:
 
 
 def _reverse_sale(order: Order, actor: Actor) -> None:
-    """The exact reverse of _book_sale: stock and units sold back, serial codes back in their
-    pools, download links revoked."""
+    """The reverse of _book_sale: stock and units sold back, download links revoked, serial
+    codes retired (they may have reached the buyer, so they never go back to the pool by
+    themselves; a re-payment hands out fresh ones)."""
     if not order.stock_committed:
         return
     lines = list(order.lines.all())
     stock_release(lines=_stock_lines(lines), reference=order.reference, actor=actor.user)
     OrderLine.objects.filter(order=order, quantity_backordered__gt=0).update(quantity_backordered=0)
-    codes = serial_codes_release(reference=order.reference)
+    codes = serial_codes_retire(reference=order.reference, actor=actor.user)
     revoked = DownloadLink.objects.filter(line__order=order, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -137,7 +138,7 @@ def _reverse_sale(order: Order, actor: Actor) -> None:
     order.save(update_fields=["stock_committed", "paid_at", "updated_at"])
     reversed_ = [
         "stock and sales restored",
-        *([f"{codes} serial code{'s' * (codes != 1)} returned to the pool"] if codes else []),
+        *([f"{codes} serial code{'s' * (codes != 1)} retired"] if codes else []),
         *([f"{revoked} download link{'s' * (revoked != 1)} revoked"] if revoked else []),
     ]
     order_event_add(

@@ -21,6 +21,16 @@ class OrderPayments:
     active_gateway: Gateway | None = None
 
     @property
+    def live(self) -> Payment | None:
+        """The payment the order stands on now (at most one: a constraint)."""
+        return next((p for p in self.payments if p.status == Payment.Status.CAPTURED), None)
+
+    @property
+    def history(self) -> list[Payment]:
+        """Payments reversed or refunded by rollbacks and cancellations, newest first."""
+        return [p for p in self.payments if p.status != Payment.Status.CAPTURED]
+
+    @property
     def last_attempt(self) -> PaymentAttempt | None:
         return self.attempts[0] if self.attempts else None
 

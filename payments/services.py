@@ -65,7 +65,8 @@ def order_mark_paid(
         recorded_by=actor.user,
         actor_label="" if actor.user else actor.label,
     )
-    if payment.authorization_code:
+    # The order shows the live payment's code: a check after a rolled-back card has none.
+    if order.authorization_code != payment.authorization_code:
         order.authorization_code = payment.authorization_code
         order.save(update_fields=["authorization_code", "updated_at"])
     order_transition(
@@ -116,7 +117,13 @@ def on_order_status_changed(sender, *, order, from_status, to_status, actor, **k
 
 
 def payment_reverse(*, order: Order, actor: Actor) -> Payment | None:
-    """Reverse the order's live payment (inside the caller's transaction)."""
+    """Reverse the order's live payment (inside the caller's transaction).
+
+    The order's authorization code was the live payment's: it goes with it (the reversed
+    payment keeps it, shown as history)."""
+    if order.authorization_code:
+        order.authorization_code = ""
+        order.save(update_fields=["authorization_code", "updated_at"])
     payment = (
         Payment.objects.select_for_update()
         .filter(order=order, status=Payment.Status.CAPTURED)

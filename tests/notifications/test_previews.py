@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from catalog.models import SerialCode
@@ -173,7 +174,11 @@ def test_a_real_order_previews_its_serial_codes(store_admin_client):
     variant = VariantFactory(hands_out_serial_codes=True)
     OrderLineFactory(order=order, variant=variant, name="Photo editor", quantity=1)
     SerialCode.objects.create(
-        variant=variant, code="PE-1234-ABCD", allocation_reference=order.reference
+        variant=variant,
+        code="PE-1234-ABCD",
+        allocation_reference=order.reference,
+        status=SerialCode.Status.ASSIGNED,
+        allocated_at=timezone.now(),
     )
     page = store_admin_client.get(preview_url(Kind.DIGITAL_GOODS, order)).content.decode()
     assert "PE-1234-ABCD" in srcdoc(page)

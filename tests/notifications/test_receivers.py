@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from catalog.models import SerialCode
 from notifications import services
@@ -42,7 +43,11 @@ def test_paid_with_serial_codes_queues_the_digital_goods_email(smtp):
     order = order_with_lines(status=OrderStatus.PAID)
     line = order.lines.get()
     SerialCode.objects.create(
-        variant=line.variant, code="KEY-1234", allocation_reference=order.reference
+        variant=line.variant,
+        code="KEY-1234",
+        allocation_reference=order.reference,
+        status=SerialCode.Status.ASSIGNED,
+        allocated_at=timezone.now(),
     )
     order_status_changed.send(
         sender=Order, order=order, from_status="pending", to_status="paid", actor=SYSTEM, note=""
@@ -107,3 +112,53 @@ def test_each_tracking_correction_is_its_own_email(smtp):
     assert len(messages) == 2
     assert outbox_deliver(message_id=messages[1].pk) == services.SENT
     assert "https://speedy.example/t/SP999" in body_of(smtp.messages[0])
+
+
+def licence_order():
+    from tests.factories import OrderLineFactory, ProductFactory, VariantFactory
+
+    variant = VariantFactory(
+        product=ProductFactory(is_shippable=False, name="Photo editor"),
+        track_stock=False,
+        hands_out_serial_codes=True,
+    )
+    SerialCode.objects.bulk_create(SerialCode(variant=variant, code=f"KEY-{i}") for i in range(3))
+    order = order_with_lines(lines=0)
+    OrderLineFactory(order=order, variant=variant, name="Photo editor", quantity=1)
+    return order
+
+
+def pay(order):
+    order_transition(order_id=order.pk, to=OrderStatus.PAID, actor=SYSTEM, payment_recorded=True)
+
+
+def test_repaying_a_rolled_back_order_emails_its_fresh_code_and_marks_codes_delivered(smtp):
+    order = licence_order()
+    pay(order)
+    first = OutboxMessage.objects.get(order=order, kind=Kind.DIGITAL_GOODS)
+    assert outbox_deliver(message_id=first.pk) == services.SENT
+    order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=SYSTEM)
+    pay(order)
+
+    second = OutboxMessage.objects.exclude(pk=first.pk).get(order=order, kind=Kind.DIGITAL_GOODS)
+    assert outbox_deliver(message_id=second.pk) == services.SENT
+    bodies = [body_of(email) for email in smtp.messages]
+    assert "KEY-0" in bodies[0] and "KEY-0" not in bodies[1] and "KEY-1" in bodies[1]
+    delivered = SerialCode.objects.filter(delivered_at__isnull=False).order_by("code")
+    assert [(c.code, c.status) for c in delivered] == [
+        ("KEY-0", SerialCode.Status.RETIRED),
+        ("KEY-1", SerialCode.Status.ASSIGNED),
+    ]
+
+
+def test_an_email_for_a_rolled_back_payment_is_skipped_not_sent_with_the_new_codes(smtp):
+    order = licence_order()
+    pay(order)
+    stale = OutboxMessage.objects.get(order=order, kind=Kind.DIGITAL_GOODS)
+    order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=SYSTEM)
+    pay(order)
+
+    assert outbox_deliver(message_id=stale.pk) == services.SKIPPED
+    assert smtp.messages == []
+    assert order.events.filter(message__contains="was rolled back").exists()
+    assert not SerialCode.objects.filter(delivered_at__isnull=False).exists()

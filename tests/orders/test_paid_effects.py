@@ -55,15 +55,10 @@ def state(*variants):
     for v in variants:
         v.refresh_from_db()
         rows.append((v.stock, v.units_sold))
-    codes = list(
-        SerialCode.objects.order_by("id").values_list(
-            "code", "allocated_at", "allocation_reference"
-        )
-    )
-    return rows, codes
+    return rows
 
 
-def test_paying_hands_out_codes_and_links_and_rollback_restores_everything_exactly(licence, ebook):
+def test_paying_hands_out_codes_and_links_and_rollback_reverses_everything(licence, ebook):
     tee = VariantFactory(stock=7, units_sold=2)
     order = order_with_lines(lines=0)
     OrderLineFactory(order=order, variant=licence, quantity=2)
@@ -85,13 +80,16 @@ def test_paying_hands_out_codes_and_links_and_rollback_restores_everything_exact
     order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=ACTOR)
 
     assert state(licence, ebook, tee) == before
+    # The codes stay with the order, retired: the buyer may have them.
+    assert set(handed.values_list("status", flat=True)) == {SerialCode.Status.RETIRED}
+    assert SerialCode.objects.filter(status=SerialCode.Status.AVAILABLE).count() == 3
     link.refresh_from_db()
     assert link.revoked_at is not None and not link.is_live
     order.refresh_from_db()
     assert order.paid_at is None and order.first_paid_at is not None
     reversal = order.events.filter(kind=OrderEvent.Kind.STOCK).last()
     assert reversal.message == (
-        "Stock and sales restored, 2 serial codes returned to the pool and 1 download link revoked."
+        "Stock and sales restored, 2 serial codes retired and 1 download link revoked."
     )
 
 
@@ -204,3 +202,43 @@ def test_without_backorders_a_short_order_is_refused_with_a_clear_message():
         TransitionRefused, match="Not enough stock for TEE-M: 3 requested, 1 on hand"
     ):
         pay(order)
+
+
+def one_licence_order(licence):
+    order = order_with_lines(lines=0)
+    OrderLineFactory(order=order, variant=licence, quantity=1)
+    return order
+
+
+def codes_of(order) -> list[tuple[str, str]]:
+    return list(
+        SerialCode.objects.filter(allocation_reference=order.reference)
+        .order_by("id")
+        .values_list("code", "status")
+    )
+
+
+def test_a_rolled_back_code_is_retired_and_never_reaches_a_second_buyer(licence):
+    first, second = one_licence_order(licence), one_licence_order(licence)
+    pay(first)
+    order_transition(order_id=first.pk, to=OrderStatus.PENDING, actor=ACTOR)
+    pay(second)
+
+    assert codes_of(first) == [("KEY-0", SerialCode.Status.RETIRED)]
+    assert codes_of(second) == [("KEY-1", SerialCode.Status.ASSIGNED)]
+    retired = SerialCode.objects.get(code="KEY-0")
+    assert retired.retired_at is not None and retired.allocated_at is not None
+    reversal = first.events.filter(kind=OrderEvent.Kind.STOCK).last()
+    assert reversal.message == "Stock and sales restored and 1 serial code retired."
+
+
+def test_repaying_the_same_rolled_back_order_hands_out_a_fresh_code(licence):
+    order = one_licence_order(licence)
+    pay(order)
+    order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=ACTOR)
+    pay(order)
+
+    assert codes_of(order) == [
+        ("KEY-0", SerialCode.Status.RETIRED),
+        ("KEY-1", SerialCode.Status.ASSIGNED),
+    ]

@@ -683,7 +683,7 @@ def test_cancelling_a_paid_order_says_what_it_undid(staff_client, media):
     (message,) = messages_of(response)
     assert message.startswith(
         f"Order #{order.number} is now Cancelled. Stock and sales restored, 1 serial code "
-        "returned to the pool and 1 download link revoked. Payment reversed."
+        "retired and 1 download link revoked. Payment reversed."
     )
 
 
