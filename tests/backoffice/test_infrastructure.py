@@ -174,3 +174,25 @@ def test_manage_py_names_a_configuration_error_instead_of_a_django_internal_one(
     assert result.returncode == 1
     assert "Configuration error: SECRET_KEY must be set when DEBUG is off." in result.stderr
     assert "AppRegistryNotReady" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_workers_health_says_whether_a_worker_and_beat_were_seen_lately(client, settings):
+    from django.core.cache import cache
+
+    from notifications import tasks
+
+    cache.delete_many([tasks.WORKER_SEEN, tasks.BEAT_SEEN])
+    response = client.get(reverse("health_workers"))
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"worker": "error: never seen", "beat": "error: never seen"}
+
+    tasks.sweep_when_the_worker_starts(sender=None)  # a worker started: no beat yet
+    checks = client.get(reverse("health_workers")).json()["checks"]
+    assert checks["worker"].startswith("ok") and checks["beat"] == "error: never seen"
+
+    tasks.sweep()  # beat's sweep ran on the worker
+    assert client.get(reverse("health_workers")).status_code == 200
+    cache.set(tasks.BEAT_SEEN, 0, None)
+    response = client.get(reverse("health_workers"))
+    assert response.status_code == 503 and "last seen" in response.json()["checks"]["beat"]

@@ -347,3 +347,24 @@ def test_a_claim_taken_over_while_sending_neither_marks_nor_says_sent(smtp, monk
     message.refresh_from_db()
     assert message.status == Status.SENDING  # the second claim's to settle
     assert not message.order.events.filter(message__contains="sent to").exists()
+
+
+def test_the_failed_page_shows_every_failed_email_a_page_at_a_time_and_retries_all(
+    client, handed
+):
+    """Issue 10, 6: the page was capped at 200 and had no "retry all"."""
+    from notifications.views import FAILED_PER_PAGE
+
+    messages = [delivered_message() for _ in range(FAILED_PER_PAGE + 3)]
+    OutboxMessage.objects.update(status=Status.FAILED, last_error="451 try later")
+    client.force_login(UserFactory(role="staff"))
+    first = client.get(reverse("notifications:failed")).content.decode()
+    second = client.get(reverse("notifications:failed"), {"page": 2}).content.decode()
+    shown = [m for m in messages if f"#{m.order.number}<" in first + second]
+    assert len(shown) == len(messages)
+    assert f"Retry all {len(messages)}" in first
+
+    response = client.post(reverse("notifications:retry_all"))
+    assert response.status_code == 302
+    assert not OutboxMessage.objects.filter(status=Status.FAILED).exists()
+    assert OutboxMessage.objects.filter(status=Status.PENDING).count() == len(messages)
