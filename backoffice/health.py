@@ -6,8 +6,8 @@ import time
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache

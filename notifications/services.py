@@ -314,8 +314,9 @@ def outbox_deliver(*, message_id: int) -> str:
             email.send()
     except (smtplib.SMTPException, OSError) as exc:
         _hang_up(connection)
+        error, permanent = _describe(exc), _is_permanent(exc)
         return _on_a_fresh_connection(
-            lambda: _record_failure(message, _describe(exc), permanent=_is_permanent(exc)),
+            lambda: _record_failure(message, error, permanent=permanent),
             until=_lease_left(message),
         )
     try:

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0004_sender_name_help'),
+        ("notifications", "0004_sender_name_help"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='claim_token',
+            model_name="outboxmessage",
+            name="claim_token",
             field=models.UUIDField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='handed_at',
+            model_name="outboxmessage",
+            name="handed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='retry_until',
+            model_name="outboxmessage",
+            name="retry_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -24,7 +24,9 @@ def compose():
 
 
 def test_compose_has_every_service(compose):
-    assert {"web", "worker", "beat", "postgres", "redis", "mailpit"} <= set(compose["services"])
+    assert {"web", "worker", "beat", "postgres", "redis", "mailpit", "migrate"} <= set(
+        compose["services"]
+    )
 
 
 def test_worker_and_beat_run_the_project_celery_app_with_the_web_settings(compose):
@@ -41,11 +43,25 @@ def test_worker_and_beat_run_the_project_celery_app_with_the_web_settings(compos
     assert web_env["EMAIL_URL"].startswith("smtp://mailpit:")
 
 
-def test_web_waits_for_healthy_database_and_broker_and_migrates(compose):
-    web = compose["services"]["web"]
-    assert web["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert "migrate" in web["command"] and "gunicorn backoffice.wsgi" in web["command"]
+def test_migrations_run_once_in_a_one_shot_service_that_web_and_worker_wait_for(compose):
+    """Issue 10: `--scale web=3` ran `migrate` in every web container at once."""
+    services = compose["services"]
+    assert "migrate" in services["migrate"]["command"]
+    assert services["migrate"]["restart"] == "no"
+    assert "gunicorn backoffice.wsgi" in services["web"]["command"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert "migrate" not in services[name]["command"]
+        assert services[name]["restart"] == "unless-stopped"
+
+
+def test_the_systemd_units_restart_the_worker_and_beat_always():
+    for unit in ("backoffice-worker.service", "backoffice-beat.service"):
+        text = (ROOT / "deploy" / "systemd" / unit).read_text()
+        assert "Restart=always" in text and "celery -A backoffice" in text
 
 
 def _settings_in_subprocess(env: dict) -> subprocess.CompletedProcess:

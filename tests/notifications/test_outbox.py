@@ -349,9 +349,7 @@ def test_a_claim_taken_over_while_sending_neither_marks_nor_says_sent(smtp, monk
     assert not message.order.events.filter(message__contains="sent to").exists()
 
 
-def test_the_failed_page_shows_every_failed_email_a_page_at_a_time_and_retries_all(
-    client, handed
-):
+def test_the_failed_page_shows_every_failed_email_a_page_at_a_time_and_retries_all(client, handed):
     """Issue 10, 6: the page was capped at 200 and had no "retry all"."""
     from notifications.views import FAILED_PER_PAGE
 
