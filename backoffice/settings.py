@@ -126,6 +126,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Celery / Redis -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# kombu's Redis transport with a guard that keeps the worker alive through a broker outage.
+CELERY_BROKER_TRANSPORT = "backoffice.broker:Transport" if REDIS_URL else None
 CELERY_RESULT_BACKEND = None
 # No broker configured: run tasks in-process (the embedded default of `make run`).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -177,7 +179,9 @@ NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get(
     "NOTIFICATIONS_MESSAGE_ID_DOMAIN",
     DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost",
 )
-NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+# Seconds an email that fails transiently (a 4xx answer, no connection) is retried, counted
+# from its first failure, as mail servers do; a 5xx answer fails it at once.
+NOTIFICATIONS_RETRY_PERIOD = env_seconds("NOTIFICATIONS_RETRY_PERIOD", 24 * 60 * 60)
 # Seconds: the first retry's wait, doubling up to the cap (kept under the broker's visibility
 # timeout, so a task waiting for its retry is never redelivered).
 # The fault tests shorten these (and the sweep's interval) through the environment.
@@ -189,6 +193,8 @@ NOTIFICATIONS_SENDING_LEASE = env_seconds("NOTIFICATIONS_SENDING_LEASE", 5 * 60)
 # The sweep leaves freshly queued rows to their own hand-off for this long.
 NOTIFICATIONS_SWEEP_GRACE = env_seconds("NOTIFICATIONS_SWEEP_GRACE", 60)
 NOTIFICATIONS_SWEEP_BATCH = 500
+# The sweep re-hands a waiting row only when its last hand-off is older than this.
+NOTIFICATIONS_REHAND_AFTER = env_seconds("NOTIFICATIONS_REHAND_AFTER", 10 * 60)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .api import api
-from .health import health
+from .health import health, workers
 from .views import PasswordChangeDoneView, PasswordChangeView, favicon
 
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("health/", health, name="health"),
+    path("health/workers/", workers, name="health_workers"),
     path("", include("orders.urls")),
     path("", include("customers.urls")),
     path("", include("payments.urls")),

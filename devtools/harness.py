@@ -148,6 +148,8 @@ class SmtpRecorder:
     def __init__(self, *, refuse: int = 0, delay: float = 0.0):
         self.refuse = refuse
         self.delay = delay
+        # Called (in the server's thread) after a message is kept and before the 250 answer.
+        self.on_accept: Callable[[], None] | None = None
         self.refused = 0
         self.arrivals: list[Arrival] = []
         self._lock = threading.Lock()
@@ -159,6 +161,8 @@ class SmtpRecorder:
                 self.refused += 1
                 return "451 4.3.0 Try again later"
             self.arrivals.append(Arrival(message_from_bytes(envelope.content), time.monotonic()))
+        if self.on_accept is not None:
+            await asyncio.to_thread(self.on_accept)
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 OK"

@@ -70,6 +70,13 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim that may send and mark the row: a fresh token per claim, so a worker whose
+    # lease ran out cannot mark (or fail) a row that another worker has claimed since.
+    claim_token = models.UUIDField(null=True, blank=True)
+    # When the row was last handed to the worker: the sweep re-hands it only after a while.
+    handed_at = models.DateTimeField(null=True, blank=True)
+    # Transient failures (4xx, connection) are retried until then; set at the first one.
+    retry_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -9,11 +9,17 @@ the same Message-ID.
 
 import logging
 import smtplib
+import threading
+import time
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 WORKER = Actor.system("Email worker")
 Status = OutboxMessage.Status
+T = TypeVar("T")
 
 
 class NotificationError(Exception):
@@ -54,7 +61,9 @@ def _label(message: OutboxMessage) -> str:
 
 
 def outbox_hand_to_worker(message_pk: int) -> None:
-    """Queue delivery; a broker outage is logged, not raised: the sweep re-hands the row."""
+    """Queue delivery, once and without waiting: a broker that is down is logged, not retried
+    (the request that committed must not wait on it) and not raised; the sweep re-hands the
+    row."""
     from .tasks import deliver
 
     try:
@@ -79,6 +88,7 @@ def outbox_enqueue(
         to_email=order.customer_email,
         message_id=make_msgid(domain=settings.NOTIFICATIONS_MESSAGE_ID_DOMAIN),
         next_attempt_at=timezone.now(),
+        handed_at=timezone.now(),
     )
     try:
         with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work intact
@@ -101,57 +111,176 @@ def _claim(message_pk: int) -> OutboxMessage | None:
         status=Status.SENDING, claimed_at__lt=now - _lease()
     )
     claimed = OutboxMessage.objects.filter(claimable, pk=message_pk).update(
-        status=Status.SENDING, claimed_at=now
+        status=Status.SENDING, claimed_at=now, claim_token=uuid.uuid4()
     )
     if not claimed:
         return None
     return OutboxMessage.objects.select_related("order").get(pk=message_pk)
 
 
-def _finish(message: OutboxMessage, *, status: str, event: str, **fields) -> None:
-    with transaction.atomic():
-        OutboxMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
-            status=status, **fields
-        )
-        order_event_add(
-            order=message.order, kind=OrderEvent.Kind.EMAIL, message=event, actor=WORKER
-        )
+def _held(message: OutboxMessage):
+    """The row while `message`'s claim is the current one (no later claim took it over)."""
+    return OutboxMessage.objects.filter(
+        pk=message.pk, status=Status.SENDING, claim_token=message.claim_token
+    )
 
 
-def _record_failure(message: OutboxMessage, error: str) -> str:
+def _finish(message: OutboxMessage, *, status: str, event: str, **fields) -> bool:
+    """Settle the row if this claim still holds it, and only then say so in the timeline."""
     with transaction.atomic():
-        row = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-        if row.status != Status.SENDING:
+        settled = _held(message).update(status=status, claim_token=None, **fields)
+        if settled:
+            order_event_add(
+                order=message.order, kind=OrderEvent.Kind.EMAIL, message=event, actor=WORKER
+            )
+    return bool(settled)
+
+
+def _on_a_fresh_connection(write: Callable[[], T], *, until: float) -> T:
+    """`write`, retried on a new database connection when the one it ran on was lost (the
+    server restarted, the session was killed) until time.monotonic() reaches `until`."""
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= until:
+                raise
+            logger.warning("The database connection was lost; retrying", exc_info=True)
+            db_connection.close()
+            time.sleep(0.1)
+
+
+def _lease_left(message: OutboxMessage) -> float:
+    """time.monotonic() when this claim's lease runs out (after which a mark may be stale)."""
+    held = (message.claimed_at + _lease() - timezone.now()).total_seconds()
+    return time.monotonic() + max(held, 1.0)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx answer: the server will never take this email (no such mailbox, refused)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+def _describe(exc: Exception) -> str:
+    """The server's own words where it gave some (`550 5.1.1 No such user`)."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reason = exc.smtp_error
+        reason = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        return f"{exc.smtp_code} {reason}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {reason.decode(errors='replace')}"
+            for address, (code, reason) in exc.recipients.items()
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _record_failure(message: OutboxMessage, error: str, *, permanent: bool = False) -> str:
+    """Count a failed try, if this claim still holds the row. A permanent failure, or a
+    transient one past the row's retry period (NOTIFICATIONS_RETRY_PERIOD from the first
+    failure), marks it failed for staff; else it waits for its next try (backoff)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _held(message).select_for_update().select_related("order").first()
+        if row is None:
             return NOT_CLAIMED
         row.attempts += 1
         row.last_error = error[:2000]
-        row.claimed_at = None
-        if row.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        row.claimed_at = row.claim_token = None
+        if row.retry_until is None:
+            row.retry_until = now + timedelta(seconds=settings.NOTIFICATIONS_RETRY_PERIOD)
+        if permanent or now >= row.retry_until:
             row.status = Status.FAILED
             event = f"{_label(row)} to {row.to_email} failed after {row.attempts} attempts: {error}"
             outcome = FAILED
         else:
             row.status = Status.PENDING
-            row.next_attempt_at = timezone.now() + backoff(row.attempts)
+            row.next_attempt_at = min(now + backoff(row.attempts), row.retry_until)
             event = (
                 f"{_label(row)} to {row.to_email} not sent yet (attempt {row.attempts}): {error}"
             )
             outcome = RETRY
         row.save(
-            update_fields=["attempts", "last_error", "claimed_at", "status", "next_attempt_at"]
+            update_fields=[
+                "attempts",
+                "last_error",
+                "claimed_at",
+                "claim_token",
+                "retry_until",
+                "status",
+                "next_attempt_at",
+            ]
         )
         order_event_add(order=row.order, kind=OrderEvent.Kind.EMAIL, message=event, actor=WORKER)
     return outcome
 
 
+def _release(message: OutboxMessage) -> str:
+    """Give the claim back without counting a try (the database failed, not the email)."""
+
+    def release() -> int:
+        return _held(message).update(
+            status=Status.PENDING,
+            claimed_at=None,
+            claim_token=None,
+            next_attempt_at=timezone.now() + backoff(1),
+        )
+
+    try:
+        released = _on_a_fresh_connection(release, until=_lease_left(message))
+    except DatabaseError:
+        logger.exception("Outbox message %s left to its lease", message.pk)
+        return NOT_CLAIMED
+    return RETRY if released else NOT_CLAIMED
+
+
+class _LeaseKeeper:
+    """Renews a claim's lease while its SMTP conversation lasts, from a thread of its own (with
+    its own database connection), so a slow server does not let a second worker send it."""
+
+    def __init__(self, message: OutboxMessage):
+        self.message = message
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "_LeaseKeeper":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        every = _lease().total_seconds() / 3
+        try:
+            while not self.done.wait(every):
+                try:
+                    _held(self.message).update(claimed_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("Renewing the lease of outbox message failed", exc_info=True)
+                    db_connection.close()
+        finally:
+            db_connection.close()
+
+
 def outbox_deliver(*, message_id: int) -> str:
     """Send one outbox message, if it is due and nobody else holds it.
 
-    Guarantees: only the worker that claimed the row sends it; the email is rendered from the
-    order as it is now and carries the row's Message-ID; the serial codes it carries are
-    marked delivered before it leaves (never to be returned to the pool); a sent email is marked sent and
-    recorded in the timeline; an SMTP failure is counted and retried later with exponential
-    backoff, until NOTIFICATIONS_MAX_ATTEMPTS marks it failed for staff to see.
+    Guarantees: only the worker whose claim is current sends, marks or fails the row (a claim
+    token fences it), and its lease is renewed while the SMTP conversation lasts; the email is
+    rendered from the order as it is now and carries the row's Message-ID; the serial codes it
+    carries are marked delivered before it leaves (never to be returned to the pool); a sent
+    email is marked sent (on a fresh database connection if the first was lost) and the
+    timeline says "sent" only when the mark matched; a 5xx answer fails it at once with the
+    server's reason; a transient failure is retried with backoff for
+    NOTIFICATIONS_RETRY_PERIOD; a database error while rendering gives the claim back without
+    counting a try.
     """
     message = _claim(message_id)
     if message is None:
@@ -161,6 +290,9 @@ def outbox_deliver(*, message_id: int) -> str:
     except EmailSkipped as skipped:
         _finish(message, status=Status.SKIPPED, event=str(skipped), claimed_at=None)
         return SKIPPED
+    except DatabaseError:
+        logger.exception("Outbox message %s: the database failed while rendering", message.pk)
+        return _release(message)
     except Exception as exc:
         # A row that cannot be rendered (its shipment gone, a template error) counts its
         # attempts like an SMTP failure rather than bouncing between the sweep and the worker.
@@ -185,21 +317,29 @@ def outbox_deliver(*, message_id: int) -> str:
     try:
         # Opened here and closed only after the sent-mark: between the server's acceptance
         # (its answer to DATA) and the mark there is nothing but the mark, not even QUIT.
-        connection.open()
-        email.send()
+        with _LeaseKeeper(message):
+            connection.open()
+            email.send()
     except (smtplib.SMTPException, OSError) as exc:
         _hang_up(connection)
-        return _record_failure(message, f"{type(exc).__name__}: {exc}")
+        error, permanent = _describe(exc), _is_permanent(exc)
+        return _on_a_fresh_connection(
+            lambda: _record_failure(message, error, permanent=permanent),
+            until=_lease_left(message),
+        )
     try:
-        _finish(
-            message,
-            status=Status.SENT,
-            event=f"{_label(message)} sent to {message.to_email}.",
-            sent_at=timezone.now(),
+        marked = _on_a_fresh_connection(
+            lambda: _finish(
+                message,
+                status=Status.SENT,
+                event=f"{_label(message)} sent to {message.to_email}.",
+                sent_at=timezone.now(),
+            ),
+            until=_lease_left(message),
         )
     finally:
         _hang_up(connection)
-    return SENT
+    return SENT if marked else NOT_CLAIMED
 
 
 def _hang_up(connection) -> None:
@@ -214,8 +354,8 @@ def _hang_up(connection) -> None:
 def outbox_retry(*, message_id: int, actor: Actor) -> OutboxMessage:
     """Staff's retry of a failed email: it gets a fresh set of attempts, now.
 
-    Guarantees: only a failed message moves (else NotificationError); the timeline records who
-    asked; the worker gets it after commit.
+    Guarantees: only a failed message moves (else NotificationError); it gets a fresh retry
+    period; the timeline records who asked; the worker gets it after commit.
     """
     message = OutboxMessage.objects.select_for_update().select_related("order").get(pk=message_id)
     if message.status != Status.FAILED:
@@ -224,8 +364,11 @@ def outbox_retry(*, message_id: int, actor: Actor) -> OutboxMessage:
         )
     message.status = Status.PENDING
     message.attempts = 0
-    message.next_attempt_at = timezone.now()
-    message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    message.next_attempt_at = message.handed_at = timezone.now()
+    message.retry_until = None
+    message.save(
+        update_fields=["status", "attempts", "next_attempt_at", "handed_at", "retry_until"]
+    )
     order_event_add(
         order=message.order,
         kind=OrderEvent.Kind.EMAIL,
@@ -236,20 +379,44 @@ def outbox_retry(*, message_id: int, actor: Actor) -> OutboxMessage:
     return message
 
 
-def outbox_sweep() -> int:
+def outbox_retry_all(*, actor: Actor) -> int:
+    """Staff's "retry all" on the failed-emails page: every failed email, as outbox_retry.
+    Returns how many were retried (in one transaction; each row locked, in pk order)."""
+    with transaction.atomic():
+        pks = list(
+            OutboxMessage.objects.filter(status=Status.FAILED)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        for pk in pks:
+            outbox_retry(message_id=pk, actor=actor)
+    return len(pks)
+
+
+def outbox_sweep(*, everything: bool = False) -> int:
     """Re-hand to the worker what is still waiting: rows due for a while (the broker was down
     when they were handed) and `sending` claims older than the lease (the worker died).
-    Returns how many were handed; a row handed twice is still sent once (the claim)."""
+
+    Guarantees: a row is re-handed only if its last hand-off is older than
+    NOTIFICATIONS_REHAND_AFTER (a worker that is down does not get a task per row per tick),
+    unless `everything` (the worker's sweep when it starts: what the broker held may be gone);
+    a row handed twice is still sent once (the claim). Returns how many were handed."""
     now = timezone.now()
     due = now - timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE)
-    pks = list(
-        OutboxMessage.objects.filter(
-            Q(status=Status.PENDING, next_attempt_at__lte=due)
-            | Q(status=Status.SENDING, claimed_at__lt=now - _lease())
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[: settings.NOTIFICATIONS_SWEEP_BATCH]
+    waiting = OutboxMessage.objects.filter(
+        Q(status=Status.PENDING, next_attempt_at__lte=due)
+        | Q(status=Status.SENDING, claimed_at__lt=now - _lease())
     )
+    if not everything:
+        rehand_before = now - timedelta(seconds=settings.NOTIFICATIONS_REHAND_AFTER)
+        waiting = waiting.filter(Q(handed_at__isnull=True) | Q(handed_at__lt=rehand_before))
+    pks = list(
+        waiting.order_by("next_attempt_at").values_list("pk", flat=True)[
+            : settings.NOTIFICATIONS_SWEEP_BATCH
+        ]
+    )
+    OutboxMessage.objects.filter(pk__in=pks).update(handed_at=now)
     for pk in pks:
         outbox_hand_to_worker(pk)
     return len(pks)

@@ -3,7 +3,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_POST
+from django_tables2 import RequestConfig
 
 from orders.actors import Actor
 from orders.views import order_detail_response
@@ -12,12 +14,14 @@ from . import previews
 from .emails import sender
 from .forms import EmailSenderForm, PreviewOrderForm
 from .models import EmailSettings, OutboxMessage
-from .services import NotificationError, outbox_retry
+from .services import NotificationError, outbox_retry, outbox_retry_all
+from .tables import FailedEmailTable
 
 CHANGE = "notifications.change_outboxmessage"
 # A preview may show a real order's email, so it takes seeing orders as well.
 PREVIEW = ["notifications.preview_emails", "orders.view_order"]
 CHANGE_SENDER = "notifications.change_emailsettings"
+FAILED_PER_PAGE = 100
 
 
 @require_GET
@@ -25,12 +29,23 @@ CHANGE_SENDER = "notifications.change_emailsettings"
     ["orders.view_order", "notifications.view_outboxmessage"], raise_exception=True
 )
 def failed_list(request):
+    """Every failed email, newest failure first, a page at a time."""
     failed = (
         OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED)
         .select_related("order")
-        .order_by("-next_attempt_at", "-id")[:200]
+        .order_by("-next_attempt_at", "-id")
     )
-    return render(request, "notifications/failed_list.html", {"failed": failed})
+    table = FailedEmailTable(failed)
+    RequestConfig(request, paginate={"per_page": FAILED_PER_PAGE}).configure(table)
+    return render(request, "notifications/failed_list.html", {"table": table})
+
+
+@require_POST
+@permission_required(["orders.view_order", CHANGE], raise_exception=True)
+def retry_all(request):
+    retried = outbox_retry_all(actor=Actor.of(request.user))
+    messages.success(request, f"{retried} failed email{pluralize(retried)} retried.")
+    return redirect("notifications:failed")
 
 
 @require_POST

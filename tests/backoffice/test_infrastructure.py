@@ -24,7 +24,9 @@ def compose():
 
 
 def test_compose_has_every_service(compose):
-    assert {"web", "worker", "beat", "postgres", "redis", "mailpit"} <= set(compose["services"])
+    assert {"web", "worker", "beat", "postgres", "redis", "mailpit", "migrate"} <= set(
+        compose["services"]
+    )
 
 
 def test_worker_and_beat_run_the_project_celery_app_with_the_web_settings(compose):
@@ -41,11 +43,25 @@ def test_worker_and_beat_run_the_project_celery_app_with_the_web_settings(compos
     assert web_env["EMAIL_URL"].startswith("smtp://mailpit:")
 
 
-def test_web_waits_for_healthy_database_and_broker_and_migrates(compose):
-    web = compose["services"]["web"]
-    assert web["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert "migrate" in web["command"] and "gunicorn backoffice.wsgi" in web["command"]
+def test_migrations_run_once_in_a_one_shot_service_that_web_and_worker_wait_for(compose):
+    """Issue 10: `--scale web=3` ran `migrate` in every web container at once."""
+    services = compose["services"]
+    assert "migrate" in services["migrate"]["command"]
+    assert services["migrate"]["restart"] == "no"
+    assert "gunicorn backoffice.wsgi" in services["web"]["command"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert "migrate" not in services[name]["command"]
+        assert services[name]["restart"] == "unless-stopped"
+
+
+def test_the_systemd_units_restart_the_worker_and_beat_always():
+    for unit in ("backoffice-worker.service", "backoffice-beat.service"):
+        text = (ROOT / "deploy" / "systemd" / unit).read_text()
+        assert "Restart=always" in text and "celery -A backoffice" in text
 
 
 def _settings_in_subprocess(env: dict) -> subprocess.CompletedProcess:
@@ -174,3 +190,25 @@ def test_manage_py_names_a_configuration_error_instead_of_a_django_internal_one(
     assert result.returncode == 1
     assert "Configuration error: SECRET_KEY must be set when DEBUG is off." in result.stderr
     assert "AppRegistryNotReady" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_workers_health_says_whether_a_worker_and_beat_were_seen_lately(client, settings):
+    from django.core.cache import cache
+
+    from notifications import tasks
+
+    cache.delete_many([tasks.WORKER_SEEN, tasks.BEAT_SEEN])
+    response = client.get(reverse("health_workers"))
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"worker": "error: never seen", "beat": "error: never seen"}
+
+    tasks.sweep_when_the_worker_starts(sender=None)  # a worker started: no beat yet
+    checks = client.get(reverse("health_workers")).json()["checks"]
+    assert checks["worker"].startswith("ok") and checks["beat"] == "error: never seen"
+
+    tasks.sweep()  # beat's sweep ran on the worker
+    assert client.get(reverse("health_workers")).status_code == 200
+    cache.set(tasks.BEAT_SEEN, 0, None)
+    response = client.get(reverse("health_workers"))
+    assert response.status_code == 503 and "last seen" in response.json()["checks"]["beat"]

@@ -9,15 +9,19 @@ from notifications import tasks
 
 
 class Recorder:
-    """An SMTP server's DATA handler: keeps what it accepted; answers 451 `refuse` times first."""
+    """An SMTP server's DATA handler: keeps what it accepted; answers 451 `refuse` times first,
+    and `reject` (a 5xx answer) to everything while it is set."""
 
     def __init__(self):
         self.messages: list[Message] = []
         self.refuse = 0
+        self.reject = ""
         self.calls = 0
 
     async def handle_DATA(self, server, session, envelope):
         self.calls += 1
+        if self.reject:
+            return self.reject
         if self.refuse > 0:
             self.refuse -= 1
             return "451 try later"

@@ -150,14 +150,16 @@ def test_the_task_comes_back_when_the_next_attempt_is_due(smtp, monkeypatch):
     assert 0 < retried["countdown"] <= 30
 
 
-def test_after_max_attempts_it_fails_shows_to_staff_and_retry_sends_it(
+def test_after_the_retry_period_it_fails_shows_to_staff_and_retry_sends_it(
     smtp, settings, client, handed
 ):
-    settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
+    settings.NOTIFICATIONS_RETRY_PERIOD = 3600
     smtp.refuse = 2
     message = delivered_message()
     assert outbox_deliver(message_id=message.pk) == services.RETRY
-    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now(), retry_until=timezone.now()
+    )
     assert outbox_deliver(message_id=message.pk) == services.FAILED
     message.refresh_from_db()
     assert (message.status, message.attempts) == (Status.FAILED, 2)
@@ -172,7 +174,7 @@ def test_after_max_attempts_it_fails_shows_to_staff_and_retry_sends_it(
     response = client.post(reverse("notifications:retry", args=[message.pk]))
     assert response.status_code == 302
     message.refresh_from_db()
-    assert (message.status, message.attempts) == (Status.PENDING, 0)
+    assert (message.status, message.attempts, message.retry_until) == (Status.PENDING, 0, None)
     assert outbox_deliver(message_id=message.pk) == services.SENT
     (email,) = smtp.messages
     assert email["Message-ID"] == message.message_id
@@ -198,9 +200,13 @@ def test_the_sweep_rehands_waiting_rows_and_stale_claims_only(handed, settings):
     settings.NOTIFICATIONS_SENDING_LEASE = 300
     now = timezone.now()
     _fresh, waiting, stale, busy, sent = (delivered_message() for _ in range(5))
-    OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=now - timedelta(minutes=5))
+    OutboxMessage.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=now - timedelta(minutes=15), handed_at=now - timedelta(minutes=15)
+    )
     OutboxMessage.objects.filter(pk=stale.pk).update(
-        status=Status.SENDING, claimed_at=now - timedelta(minutes=10)
+        status=Status.SENDING,
+        claimed_at=now - timedelta(minutes=15),
+        handed_at=now - timedelta(minutes=15),
     )
     OutboxMessage.objects.filter(pk=busy.pk).update(
         status=Status.SENDING, claimed_at=now - timedelta(seconds=10)
@@ -257,3 +263,106 @@ def test_a_message_that_cannot_be_rendered_counts_its_attempts(smtp):
     assert (message.status, message.attempts) == (Status.PENDING, 1)
     assert "DoesNotExist" in message.last_error
     assert smtp.messages == []
+
+
+def test_the_sweep_rehands_a_row_only_when_its_last_hand_off_is_old(handed, settings):
+    """Issue 10, 3: with the worker down, every tick re-handed every waiting row."""
+    settings.NOTIFICATIONS_SWEEP_GRACE = 1
+    settings.NOTIFICATIONS_REHAND_AFTER = 600
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    for _ in range(3):
+        message = delivered_message()
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            next_attempt_at=an_hour_ago, handed_at=an_hour_ago
+        )
+    assert outbox_sweep() == 3
+    for _tick in range(5):
+        assert outbox_sweep() == 0
+    assert len(handed) == 3
+    # The worker's own sweep when it starts hands everything waiting, whenever it was handed.
+    assert outbox_sweep(everything=True) == 3
+
+
+def test_a_5xx_answer_fails_the_email_at_once_with_the_servers_reason(smtp, settings):
+    settings.NOTIFICATIONS_RETRY_PERIOD = 3600
+    smtp.reject = "550 5.1.1 No such mailbox here"
+    message = delivered_message(customer_email="nobody@example.com")
+    assert outbox_deliver(message_id=message.pk) == services.FAILED
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 1)
+    assert "550 5.1.1 No such mailbox here" in message.last_error
+    assert message.order.events.filter(message__contains="No such mailbox here").exists()
+
+
+def test_transient_failures_keep_retrying_for_the_retry_period(smtp, settings):
+    """Issue 10, 6: eight attempts used to end it (~63 minutes at the defaults)."""
+    settings.NOTIFICATIONS_RETRY_PERIOD = 24 * 60 * 60
+    smtp.refuse = 12
+    message = delivered_message()
+    for _attempt in range(12):
+        assert outbox_deliver(message_id=message.pk) == services.RETRY
+        message.refresh_from_db()
+        assert message.next_attempt_at <= message.retry_until
+        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert outbox_deliver(message_id=message.pk) == services.SENT
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.SENT, 12)
+
+
+def test_a_database_error_while_rendering_does_not_use_up_an_attempt(smtp, monkeypatch):
+    from django.db import OperationalError
+
+    message = delivered_message()
+
+    def database_gone(message):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "render_email", database_gone)
+    assert outbox_deliver(message_id=message.pk) == services.RETRY
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.claim_token) == (Status.PENDING, 0, None)
+    assert smtp.messages == []
+
+
+def test_a_claim_taken_over_while_sending_neither_marks_nor_says_sent(smtp, monkeypatch):
+    """Issue 10, 5: a conversation longer than the lease; another worker claimed the row in
+    the meantime. The first worker's mark is fenced on its claim token, not just the status."""
+    from django.core.mail.backends.smtp import EmailBackend
+
+    message = delivered_message()
+    send = EmailBackend.send_messages
+
+    def slow_send(backend, messages):
+        sent = send(backend, messages)
+        # Meanwhile the lease ran out and a second worker claimed the row (still `sending`).
+        OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now())
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            claimed_at=timezone.now() - timedelta(hours=1)
+        )
+        assert services._claim(message.pk) is not None
+        return sent
+
+    monkeypatch.setattr(EmailBackend, "send_messages", slow_send)
+    assert outbox_deliver(message_id=message.pk) == services.NOT_CLAIMED
+    message.refresh_from_db()
+    assert message.status == Status.SENDING  # the second claim's to settle
+    assert not message.order.events.filter(message__contains="sent to").exists()
+
+
+def test_the_failed_page_shows_every_failed_email_a_page_at_a_time_and_retries_all(client, handed):
+    """Issue 10, 6: the page was capped at 200 and had no "retry all"."""
+    from notifications.views import FAILED_PER_PAGE
+
+    messages = [delivered_message() for _ in range(FAILED_PER_PAGE + 3)]
+    OutboxMessage.objects.update(status=Status.FAILED, last_error="451 try later")
+    client.force_login(UserFactory(role="staff"))
+    first = client.get(reverse("notifications:failed")).content.decode()
+    second = client.get(reverse("notifications:failed"), {"page": 2}).content.decode()
+    shown = [m for m in messages if f"#{m.order.number}<" in first + second]
+    assert len(shown) == len(messages)
+    assert f"Retry all {len(messages)}" in first
+
+    response = client.post(reverse("notifications:retry_all"))
+    assert response.status_code == 302
+    assert not OutboxMessage.objects.filter(status=Status.FAILED).exists()
+    assert OutboxMessage.objects.filter(status=Status.PENDING).count() == len(messages)
