@@ -190,9 +190,10 @@ def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> See
 # IP address or card, by window functions over the whole table (one sort per key instead of a
 # query per order; each frame includes the order itself, which is taken off again, as a frame
 # that excludes it costs a scan of the frame per row). "Earlier" is as intake saw it: placed
-# at or before the order. Only the orders the seed just added, of the rated channels, whose facts could
-# raise any signal come back: a different shipping address, no or a smaller history, another
-# order within the day, or the test gateway's AVS mismatch on an order that was charged.
+# at or before the order. Only the orders the seed just added, of the rated channels, that
+# cross one of orders.risk's thresholds come back (a different shipping address, the test
+# gateway's AVS mismatch on an order that was charged, a high first order, an order far above
+# the buyer's average, many orders within the day): the signals themselves are risk.rate's.
 _RISK_FACTS_SQL = """
 WITH facts AS (
     SELECT o.id, o.total,
@@ -228,8 +229,10 @@ CROSS JOIN LATERAL (
            o.payment_token = %(avs_token)s AND o.first_paid_at IS NOT NULL AS avs
 ) x
 WHERE o.id > %(after)s AND o.channel = ANY(%(channels)s)
-  AND (differ OR avs OR f.history = 0 OR f.total * f.history > f.history_sum
-       OR f.email_24h > 0 OR f.ip_24h > 0 OR f.card_24h > 0)
+  AND (differ OR avs
+       OR f.history = 0 AND f.total >= %(first_order_high)s
+       OR f.total * f.history > %(value_ratio)s * f.history_sum
+       OR f.email_24h >= %(email_24h)s OR f.ip_24h >= %(ip_24h)s OR f.card_24h >= %(card_24h)s)
 """
 
 
@@ -252,6 +255,10 @@ def _risk_rate(*, after_order_id: int, say) -> Counter:
                 "cancelled": S.CANCELLED.value,
                 "avs_token": "tok_avs_mismatch",
                 "window": risk.WINDOW,
+                "first_order_high": risk.FIRST_ORDER_HIGH_VALUE,
+                "value_ratio": risk.VALUE_RATIO,
+                # The lowest band of each velocity signal.
+                **{key: min(n for n, _ in bands) for key, _, bands in risk.VELOCITY},
             },
         )
         for oid, total, billing, shipping, history, average, email, ip, card, avs in cursor:

@@ -18,6 +18,13 @@ MEDIUM_FROM = 25
 HIGH_FROM = 50
 WINDOW = timedelta(hours=24)
 FIRST_ORDER_HIGH_VALUE = Decimal("500")
+VALUE_RATIO = 3  # an order this many times the buyer's average is far above it
+# Other orders in the WINDOW from the same email, IP address or card: (count, points) bands.
+VELOCITY = (
+    ("email_24h", "email address", ((5, 35), (3, 20))),
+    ("ip_24h", "IP address", ((8, 30), (4, 15))),
+    ("card_24h", "card", ((4, 35), (2, 20))),
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,7 @@ def _history_and_velocity(total: Decimal, facts: dict) -> list[Signal]:
                 15,
             )
         )
-    elif facts["history"] and facts["average"] and total > 3 * facts["average"]:
+    elif facts["history"] and facts["average"] and total > VALUE_RATIO * facts["average"]:
         ratio = total / facts["average"]
         signals.append(
             Signal(
@@ -131,11 +138,7 @@ def _history_and_velocity(total: Decimal, facts: dict) -> list[Signal]:
                 25,
             )
         )
-    for key, label, bands in (
-        ("email_24h", "email address", ((5, 35), (3, 20))),
-        ("ip_24h", "IP address", ((8, 30), (4, 15))),
-        ("card_24h", "card", ((4, 35), (2, 20))),
-    ):
+    for key, label, bands in VELOCITY:
         count = facts.get(key, 0)
         for threshold, points in bands:
             if count >= threshold:
