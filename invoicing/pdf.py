@@ -167,7 +167,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.font(9)
     heading = FontFace(emphasis="BOLD", color=MUTED, fill_color=HEAD_FILL, size_pt=8)
     with pdf.table(
-        col_widths=(30, 58, 11, 21, 19, 16, 21),
+        col_widths=(28, 52, 10, 21, 19, 27, 19),
         text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         borders_layout=TableBordersLayout.HORIZONTAL_LINES,
         headings_style=heading,
@@ -175,7 +175,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         padding=(1.5, 1.5),
         width=width,
     ) as table:
-        table.row(["SKU", "Description", "Qty", "Unit price", "Discount", "Tax", "Total"])
+        # The line's total is before tax, as on the invoice page: the lines add up to the
+        # subtotal, and tax is added once, below.
+        table.row(["SKU", "Description", "Qty", "Unit price", "Discount", "Total excl. tax", "Tax"])
         for line in invoice.lines.all():
             table.row(
                 [
@@ -184,15 +186,15 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                     str(line.quantity),
                     pdf.t(_money(invoice, line.unit_price)),
                     pdf.t(_money(invoice, -line.discount)) if line.discount else "—",
-                    pdf.t(_money(invoice, line.tax)),
                     pdf.t(_money(invoice, line.total)),
+                    pdf.t(_money(invoice, line.tax)),
                 ]
             )
     pdf.ln(4)
 
     # Totals.
     rows = [
-        ("Subtotal", invoice.subtotal),
+        ("Subtotal excl. tax", invoice.subtotal),
         ("Discount", -invoice.discount),
         ("Shipping", invoice.shipping),
         ("Tax", invoice.tax),

@@ -140,7 +140,7 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
                 invoice=invoice,
                 order_line=line,
                 sku=line.sku,
-                description=f"{line.name} ({line.options})" if line.options else line.name,
+                description=line.label,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 discount=line.discount,

@@ -129,7 +129,7 @@ def _parcel(shipment: Shipment) -> Parcel:
             TrackingLink(t.number, carrier.tracking_url(t.number))
             for t in shipment.tracking_numbers.all()
         ),
-        items=tuple(ParcelItem(sl.order_line.name, sl.quantity) for sl in shipment.lines.all()),
+        items=tuple(ParcelItem(sl.order_line.label, sl.quantity) for sl in shipment.lines.all()),
     )
 
 
@@ -241,7 +241,8 @@ def render(facts: EmailFacts, *, sending: Sender | None = None) -> RenderedEmail
         "order": order,
         "customer_name": order.customer_name,
         "total": money(order.total, order.currency),
-        "lines": facts.lines,
+        # Only what ships is delivered: digital goods and licences have their own email.
+        "shipped_lines": tuple(line for line in facts.lines if line.is_shippable),
         "tracking_page_url": facts.tracking_page_url,
         "updated": facts.updated,
         "digital_items": facts.digital_items,

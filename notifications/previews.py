@@ -151,7 +151,7 @@ def sample_facts(kind: str) -> EmailFacts:
         parcel=Parcel(
             carrier_name=carrier.name,
             tracking=tracking,
-            items=(ParcelItem(apron.name, apron.quantity), ParcelItem(skillet.name, 1)),
+            items=(ParcelItem(apron.label, apron.quantity), ParcelItem(skillet.label, 1)),
         ),
         updated=tracking[-1],
         digital_items=(

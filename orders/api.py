@@ -122,7 +122,7 @@ def read_order(request: HttpRequest, number: int):
             Prefetch(
                 "lines",
                 queryset=OrderLine.objects.only(
-                    "order_id", "sku", "name", "quantity", "fulfilment_status"
+                    "order_id", "sku", "name", "options", "quantity", "fulfilment_status"
                 ),
             )
         )
@@ -142,7 +142,7 @@ def read_order(request: HttpRequest, number: int):
         "lines": [
             {
                 "sku": line.sku,
-                "name": line.name,
+                "name": line.label,  # the schema's "product name and options"
                 "quantity": line.quantity,
                 "fulfilment_status": line.fulfilment_status,
             }

@@ -395,7 +395,7 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
                 product_id=line.variant.product_id,
                 placed_at=order.placed_at,
                 sku=line.variant.sku,
-                name=line.variant.display_name[:300],
+                name=line.variant.product.name[:300],  # the options go apart, below
                 options=line.variant.options_label[:200],
                 unit_price=line.unit_price,
                 unit_cost=line.variant.cost_price,

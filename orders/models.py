@@ -354,6 +354,12 @@ class OrderLine(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
 
+    @property
+    def label(self) -> str:
+        """The item as customers read it: the product's name, then the variant's options
+        (`name` holds the product's name only, `options` the variant's)."""
+        return f"{self.name} ({self.options})" if self.options else self.name
+
 
 class DownloadLink(models.Model):
     """A buyer's link to a digital file: an unguessable token, signed and expiring in the URL,

@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -13,7 +14,8 @@ from catalog.models import ProductVendor, SerialCode, Variant
 from customers.models import CustomerSettings, Profile
 from devtools.seeding import POSTED_AFTER_DAYS, seed
 from invoicing.models import Invoice
-from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus, RiskLevel
+from orders.risk import level_for
 from shipping import carriers
 from shipping.models import Shipment
 
@@ -213,3 +215,109 @@ def test_demo_is_idempotent(db):
     assert Profile.objects.filter(first_name="Anonymous", last_name="customer").count() == 1
     assert "http://127.0.0.1:8000/" in first and "curl" in first and "bo_" in first
     assert out.getvalue().count("bo_") == first.count("bo_")  # keys are shown once only
+
+
+@pytest.fixture(scope="class")
+def seeded_for_risk(django_db_setup, django_db_blocker):
+    """Enough orders from few enough customers that they come back, some within a day."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed(orders=1_500, profiles=60, progress=False, random_seed=11)
+        transaction.set_rollback(True)
+
+
+def _address_key(address: dict) -> tuple:
+    """Street, postal code and country, in any case and spacing."""
+    return tuple(
+        " ".join(str(address.get(f, "")).lower().split())
+        for f in ("line1", "postal_code", "country")
+    )
+
+
+class TestSeededRisk:
+    """Every fraud signal the seed writes is one the order's own data bears out."""
+
+    def _orders(self):
+        orders = list(
+            Order.objects.order_by("placed_at", "id").values(
+                "id", "channel", "status", "customer_email", "client_ip", "total",
+                "placed_at", "billing_address", "shipping_address", "payment_token",
+                "first_paid_at", "risk_level", "risk_signals",
+            )
+        )  # fmt: skip
+        by_email: dict[str, list[dict]] = {}
+        for order in orders:
+            by_email.setdefault(order["customer_email"].upper(), []).append(order)
+        return orders, by_email
+
+    def test_every_signal_is_borne_out_by_the_orders_data(self, seeded_for_risk):
+        orders, by_email = self._orders()
+        day = timedelta(hours=24)
+        seen = Counter()
+        for order in orders:
+            at = order["placed_at"]
+            same_email = [o for o in by_email[order["customer_email"].upper()] if o is not order]
+            earlier = [
+                o["total"]
+                for o in same_email
+                if o["placed_at"] <= at and o["status"] != OrderStatus.CANCELLED
+            ]
+            email_day = sum(1 for o in same_email if at - day <= o["placed_at"] <= at)
+            ip_day = sum(
+                1
+                for o in orders
+                if o is not order
+                and order["client_ip"]
+                and o["client_ip"] == order["client_ip"]
+                and at - day <= o["placed_at"] <= at
+            )
+            billing, shipping = order["billing_address"], order["shipping_address"]
+            points = 0
+            for signal in order["risk_signals"]:
+                code = signal["code"]
+                seen[code] += 1
+                points += signal["points"]
+                where = f"order {order['id']}: {signal}"
+                if code == "address_mismatch":
+                    assert billing and shipping, where
+                    assert _address_key(billing) != _address_key(shipping), where
+                    assert billing["country"].upper() == shipping["country"].upper(), where
+                elif code == "address_country_mismatch":
+                    assert billing["country"].upper() != shipping["country"].upper(), where
+                elif code == "value_above_history":
+                    assert earlier, where
+                    assert order["total"] > 3 * sum(earlier) / len(earlier), where
+                    assert f"of {len(earlier)} earlier orders" in signal["detail"], where
+                elif code == "first_order_high_value":
+                    assert not earlier and order["total"] >= 500, where
+                elif code == "velocity_email":
+                    assert email_day >= 3, where
+                    assert signal["detail"].startswith(f"{email_day} other orders"), where
+                elif code == "velocity_ip":
+                    assert ip_day >= 4, where
+                elif code == "avs_mismatch":
+                    assert order["payment_token"] == "tok_avs_mismatch", where
+                    assert order["first_paid_at"] is not None, where
+                else:
+                    pytest.fail(f"the seed writes a signal no check covers: {where}")
+            expected = "" if order["channel"] == Channel.BACK_OFFICE else level_for(points)
+            assert order["risk_level"] == expected, order
+
+        assert seen["address_mismatch"] and seen["avs_mismatch"]
+        assert seen["value_above_history"] or seen["first_order_high_value"]
+        assert Order.objects.filter(risk_level=RiskLevel.HIGH).exists()
+
+    def test_orders_shipped_elsewhere_than_billed_say_so(self, seeded_for_risk):
+        orders, _ = self._orders()
+        elsewhere = [
+            o
+            for o in orders
+            if o["channel"] != Channel.BACK_OFFICE
+            and o["billing_address"]
+            and o["shipping_address"]
+            and _address_key(o["billing_address"]) != _address_key(o["shipping_address"])
+        ]
+        assert elsewhere
+        for order in elsewhere:
+            assert {"address_mismatch", "address_country_mismatch"} & {
+                s["code"] for s in order["risk_signals"]
+            }, order

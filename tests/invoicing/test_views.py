@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 from unittest import mock
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from invoicing import pdf as invoice_pdf_module
 from invoicing.exports import HEADER, export_csv
@@ -19,6 +21,7 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_detail
 from invoicing.services import invoice_post
 from orders.actors import Actor
+from orders.formatting import money
 from tests.factories import OrderLineFactory, ProfileFactory, UserFactory
 
 from .conftest import order_of, paid_invoice, pay, roll_back
@@ -491,3 +494,84 @@ def test_numbers_past_a_million_keep_every_digit(store_admin_client, anonymous_p
         transaction.atomic(),
     ):
         Invoice.objects.filter(pk=invoice.pk).update(total=0)
+
+
+# ---- Line totals and the invoice's totals -------------------------------------------------------
+
+
+class _Cells(HTMLParser):
+    """The text of each row of the invoice's lines table and of its amounts list."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.amounts, self._cell, self._in = [], [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        classes = dict(attrs).get("class") or ""
+        if tag == "table" and "lines-grid" in classes:
+            self._in = "table"
+        elif tag == "dl" and "amounts" in classes:
+            self._in = "amounts"
+        elif self._in == "table" and tag == "tr":
+            self.rows.append([])
+        elif (self._in == "table" and tag in ("th", "td")) or (
+            self._in == "amounts" and tag in ("dt", "dd")
+        ):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("table", "dl"):
+            self._in = None
+        elif self._cell is not None and tag in ("th", "td", "dt", "dd"):
+            text = " ".join("".join(self._cell).split())
+            (self.rows[-1] if self._in == "table" else self.amounts).append(text)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _amount(text: str) -> Decimal:
+    return Decimal(text.replace("$", "").replace(",", "").replace("−", "-"))
+
+
+def _invoice_with_shipping_and_discount():
+    order = order_of(lines=3)
+    order.discount_total = Decimal("2.00")
+    order.total -= order.discount_total
+    order.save(update_fields=["discount_total", "total"])
+    pay(order)
+    return Invoice.objects.get(order=order)
+
+
+def test_invoice_page_line_totals_add_up_to_the_subtotal_they_are_labelled_with(
+    staff_client, anonymous_profile
+):
+    invoice = _invoice_with_shipping_and_discount()
+    page = _Cells()
+    page.feed(staff_client.get(detail_url(invoice)).content.decode())
+    header, *rows = page.rows
+    assert "Total" not in header, "a line column called just Total reads as including tax"
+    column = header.index("Total excl. tax")
+    footer = dict(zip(page.amounts[::2], page.amounts[1::2], strict=True))
+    assert sum(_amount(row[column]) for row in rows) == _amount(footer["Subtotal excl. tax"])
+    assert (
+        _amount(footer["Subtotal excl. tax"])
+        + _amount(footer["Discount"])
+        + _amount(footer["Shipping"])
+        + _amount(footer["Tax"])
+        == _amount(footer["Total"])
+        == invoice.total
+    )
+
+
+def test_invoice_pdf_labels_line_totals_and_subtotal_as_excluding_tax(anonymous_profile):
+    invoice = _invoice_with_shipping_and_discount()
+    loaded = invoice_detail(user=None, number=invoice.number)
+    text = PdfReader(io.BytesIO(invoice_pdf_module.invoice_pdf(loaded))).pages[0].extract_text()
+    lines = text.splitlines()
+    assert "Total excl. tax" in text
+    line_totals = sum((line.total for line in invoice.lines.all()), Decimal(0))
+    assert f"Subtotal excl. tax {money(line_totals)}" in lines, lines
+    assert f"Total {money(invoice.total)}" in lines, lines

@@ -161,7 +161,8 @@ def test_online_order_is_created_with_snapshots_of_its_lines(client, online_key,
     line = order.lines.get()
     assert line.variant == tee
     assert line.sku == "TEE-M-RED"
-    assert line.name == "Tee (colour: red, size: M)"
+    assert line.name == "Tee"
+    assert line.label == "Tee (colour: red, size: M)"
     assert line.options == "colour: red, size: M"
     assert line.unit_price == Decimal("20.00")
     assert line.unit_cost == Decimal("8.00")

@@ -1,5 +1,6 @@
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -10,11 +11,18 @@ from notifications.emails import render_email
 from notifications.models import OutboxMessage
 from notifications.services import outbox_enqueue
 from orders.actors import Actor
-from orders.models import OrderStatus
+from orders.models import Channel, Order, OrderStatus
 from orders.services import order_note_add
 from shipping import tracking
 from shipping.models import Carrier, OrderTracking, Shipment, ShipmentLine, TrackingNumber
-from tests.factories import UserFactory, order_with_lines
+from tests.factories import (
+    ProductFactory,
+    UserFactory,
+    VariantFactory,
+    api_key,
+    order_with_lines,
+)
+from tests.orders.test_api import order_body
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("Test")
@@ -174,3 +182,33 @@ def test_shipped_and_delivered_emails_link_to_the_tracking_page(kind, settings):
     )
     assert f"Track your order: {url}" in rendered.text
     assert f'href="{url}"' in rendered.html
+
+
+def test_an_order_from_the_storefront_shows_each_item_s_variant_once(client):
+    """Intake writes the product's name and the variant's options apart; the page joins them
+    once, in the order's items and in each parcel's."""
+    VariantFactory(
+        sku="ASP-WHT-XS",
+        product=ProductFactory(name="Aspen Crewneck", is_shippable=True),
+        options={"colour": "White", "size": "XS"},
+        price=Decimal("20.00"),
+        stock=10,
+    )
+    _, raw = api_key(Channel.ONLINE)
+    body = order_body(
+        lines=[{"sku": "ASP-WHT-XS", "quantity": 2, "unit_price": "20.00", "tax": "1.60"}]
+    )
+    response = client.post(
+        "/api/v1/orders/", body, content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "track-variant"},
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    order = Order.objects.get(number=response.json()["number"])
+    shipment = Shipment.objects.create(
+        order=order, carrier=Carrier.objects.get(code="ups"), shipped_on=datetime.date(2025, 3, 2)
+    )
+    ShipmentLine.objects.create(shipment=shipment, order_line=order.lines.get(), quantity=2)
+
+    text = " ".join(re.sub(r"<[^>]+>", " ", page(client, order).content.decode()).split())
+    assert text.count("colour: White, size: XS") == 2  # the items, and the parcel's
+    assert text.count("Aspen Crewneck (colour: White, size: XS)") == 2
