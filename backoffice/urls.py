@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from .api import api
+from .api import api, unknown_path
 from .health import health
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/", unknown_path),
     path("health/", health, name="health"),
     path("", include("orders.urls")),
     path("", include("customers.urls")),
