@@ -174,3 +174,12 @@ def test_shipped_and_delivered_emails_link_to_the_tracking_page(kind, settings):
     )
     assert f"Track your order: {url}" in rendered.text
     assert f'href="{url}"' in rendered.html
+
+
+def test_a_token_with_a_nul_is_the_same_not_found_page(client):
+    order = shipped_order()
+    token = tracking.tracking_token_for(order)
+    wrong = client.get(reverse("shipping:track", args=["not-a-real-token"]))
+    response = client.get(reverse("shipping:track", args=[token + "\x00"]))
+    assert response.status_code == 404
+    assert response.content == wrong.content
