@@ -9,6 +9,8 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, JsonResponse
+from django.urls import resolve
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.parser import Parser
@@ -112,7 +114,13 @@ def server_error(request, exc: Exception):
     return api.create_response(request, {"detail": "Server error."}, status=500)
 
 
+@csrf_exempt  # it changes nothing, and a POST to a mistyped URL deserves the same JSON 404
 @login_not_required
 def unknown_path(request):
-    """Any /api/ path that no endpoint has: a JSON 404, not the back office's HTML page."""
-    return JsonResponse({"detail": f"No API endpoint at {request.path}."}, status=404)
+    """Any /api/ path that no endpoint has: a JSON 404, not the back office's HTML page (nor
+    APPEND_SLASH's redirect, which a POST cannot follow), with the likely mistake named."""
+    detail = f"No API endpoint at {request.path}."
+    match = resolve(f"{request.path}/") if not request.path.endswith("/") else None
+    if match is not None and match.func is not unknown_path:
+        detail += f" Did you mean {request.path}/?"
+    return JsonResponse({"detail": detail}, status=404)

@@ -39,7 +39,7 @@ def _string(value):
 
 
 def _money_form(value):
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise PydanticCustomError("decimal_type", "Input should be a decimal string or a number")
     if isinstance(value, str) and not re.fullmatch(MONEY_PATTERN, value):
         raise PydanticCustomError(

@@ -197,6 +197,9 @@ def test_over_http_unknown_paths_and_methods_answer_json(live_server):
         assert response.status_code == 404, path
         assert response.headers["Content-Type"].startswith("application/json"), path
         assert response.json()["detail"]
+    response = requests.post(f"{live_server.url}/api/v1/orders", headers=auth, timeout=10)
+    assert response.status_code == 404
+    assert response.json()["detail"].endswith("Did you mean /api/v1/orders/?")
     response = requests.delete(f"{live_server.url}{URL}", headers=auth, timeout=10)
     assert response.status_code == 405
     assert response.headers["Content-Type"].startswith("application/json")
