@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from .api import api
+from .api import api, unknown_path
 from .health import health, workers
 from .views import PasswordChangeDoneView, PasswordChangeView, favicon
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/", unknown_path),
     path("health/", health, name="health"),
     path("health/workers/", workers, name="health_workers"),
     path("", include("orders.urls")),

@@ -60,8 +60,10 @@ def _created(result) -> dict:
     response={
         201: OrderCreatedOut,
         200: OrderCreatedOut,
+        400: Message,
         401: Message,
         409: Message,
+        415: Message,
         422: ValidationErrorOut,
     },
     summary="Push an order in",
@@ -76,14 +78,20 @@ def create_order(
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
+        pattern=r"^[ -~]+$",
         description=(
-            "Any unique string per order (≤ 200 characters), sent again unchanged on retries. "
+            "Any unique string per order (≤ 200 printable ASCII characters), sent again unchanged on retries. "
             "A retry with the same key and body answers 200 with the first order and the header "
             "`Idempotent-Replayed: true`; the same key with another body is refused (409)."
         ),
     ),
 ):
     """Create an order on the API key's channel (`online` or `in_store`).
+
+    The body is JSON sent as `Content-Type: application/json` (otherwise 415; JSON that does
+    not parse, 400). Types are strict: a quantity is a JSON integer (not `true`, not `"2"`),
+    text fields are strings without NUL characters, amounts are decimal strings (`"20.00"`) or
+    JSON numbers, `placed_at` an ISO 8601 string with an offset between 2000 and 2100.
 
     Every broken rule is reported at once (422), each naming its field in `loc`: unknown SKU,
     quantity below 1, amounts negative or with more decimal places than the store's currency,

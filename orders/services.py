@@ -19,6 +19,7 @@ from catalog.services import (
     stock_commit,
     stock_release,
 )
+from core.text import NUL_MESSAGE, has_nul
 
 from .actors import Actor
 from .models import (
@@ -367,6 +368,8 @@ def saved_view_save(*, user, page: str, name: str, query: str, shared: bool) -> 
     (in any case) replaces that view's filters. Guarantees: a view has a name and at least one
     filter (the unfiltered list is the All tab), and names are unique per user and page."""
     name = " ".join(name.split())
+    if has_nul(name):
+        raise OrderError(f"The view's name: {NUL_MESSAGE}")
     if page not in SavedView.Page.values:
         raise OrderError(f"There is no list called “{page}”.")
     if not name:

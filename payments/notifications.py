@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.text import nul_paths
 from orders.actors import Actor
 from orders.formatting import money
 from orders.models import Order, OrderEvent, OrderStatus
@@ -58,7 +59,7 @@ def notification_receive(
         event = client_for(gateway).parse_notification(
             body=body, headers=headers, now=now or timezone.now()
         )
-        _check_fits(event)
+        _check_fits(event, body)
     except InvalidNotification as exc:
         logger.warning("Rejected a notification to gateway %s (%s): %s", gateway.pk, gateway, exc)
         raise
@@ -81,7 +82,13 @@ def notification_receive(
     )
 
 
-def _check_fits(event: NotificationEvent) -> None:
+def _check_fits(event: NotificationEvent, body: bytes) -> None:
+    """What the columns can hold: ids and types within their lengths, and no NUL anywhere in
+    the body (the stored payload is jsonb, which refuses one even escaped as \\u0000)."""
+    nul_at = next(nul_paths(json.loads(body)), None)
+    if nul_at is not None:
+        where = ".".join(map(str, nul_at)) or "the body"
+        raise InvalidNotification(f"malformed body: a NUL character in {where}")
     event_id_max = GatewayNotification._meta.get_field("event_id").max_length
     type_max = GatewayNotification._meta.get_field("event_type").max_length
     if len(event.event_id) > event_id_max or len(event.event_type) > type_max:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.text import has_nul
 from orders.models import Order, OrderLine, OrderStatus
 
 from .models import OrderTracking, Shipment
@@ -126,6 +127,8 @@ def public_order_for_token(token: str) -> PublicOrder | None:
 
     Only the customer-facing facts of the token's own order: never notes, staff, payment or
     risk data, nor another order."""
+    if has_nul(token):  # no token has one, and Postgres could not even compare it
+        return None
     tracking = (
         OrderTracking.objects.select_related("order")
         .filter(token=token, revoked_at__isnull=True)

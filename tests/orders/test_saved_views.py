@@ -127,3 +127,14 @@ def test_saving_needs_the_permission(client):
         == 403
     )
     assert not SavedView.objects.exists()
+
+
+def test_a_name_with_a_nul_is_refused_naming_the_field(staff_client, staff_user):
+    with pytest.raises(OrderError, match="view's name: Must not contain the NUL"):
+        save(staff_user, name="Paid\x00online")
+    response = staff_client.post(
+        SAVE, {"page": "orders", "name": "Paid\x00online", "query": "status=paid"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "The view&#x27;s name: Must not contain the NUL" in response.content.decode()
+    assert not SavedView.objects.exists()

@@ -460,3 +460,34 @@ def test_refund_of_a_charge_we_undid_is_confirmed_and_the_order_stays_paid(test_
     assert order.events.last().message == (
         "Refund of the unapplied charge tst_undone confirmed by Test gateway."
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [{"message": "paid\x00"}, {"transaction_id": "\x00"}, {"extra": {"note\x00": 1}}],
+    ids=["value", "transaction_id", "key"],
+)
+def test_a_signed_notification_with_a_nul_is_rejected_with_nothing_changed(
+    test_gateway, client, data, caplog
+):
+    order, variant = pending_order()
+    before = state(order, variant)
+    body, headers = paid_event(test_gateway, order, **data)
+
+    with caplog.at_level(logging.WARNING, logger="payments.notifications"):
+        response = post(client, test_gateway, body, headers)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "Notification rejected."}
+    assert state(order, variant) == before
+    assert "a NUL character in data." in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_signed_notification_with_a_nul_event_id_is_rejected(test_gateway, client):
+    order, variant = pending_order()
+    before = state(order, variant)
+    body, headers = paid_event(test_gateway, order, event_id="evt_\x00")
+    assert post(client, test_gateway, body, headers).status_code == 400
+    assert state(order, variant) == before

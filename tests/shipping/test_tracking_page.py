@@ -212,3 +212,12 @@ def test_an_order_from_the_storefront_shows_each_item_s_variant_once(client):
     text = " ".join(re.sub(r"<[^>]+>", " ", page(client, order).content.decode()).split())
     assert text.count("colour: White, size: XS") == 2  # the items, and the parcel's
     assert text.count("Aspen Crewneck (colour: White, size: XS)") == 2
+
+
+def test_a_token_with_a_nul_is_the_same_not_found_page(client):
+    order = shipped_order()
+    token = tracking.tracking_token_for(order)
+    wrong = client.get(reverse("shipping:track", args=["not-a-real-token"]))
+    response = client.get(reverse("shipping:track", args=[token + "\x00"]))
+    assert response.status_code == 404
+    assert response.content == wrong.content
