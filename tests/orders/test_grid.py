@@ -240,7 +240,7 @@ def test_an_end_before_the_start_is_ignored_with_a_message(staff_user):
     first = line(order=OrderFactory(placed_at=datetime(2026, 3, 1, 12, tzinfo=UTC)))
     page = grid(staff_user, start="2026-03-01", end="2026-02-01")
     assert ids(page) == [first.id]
-    assert page.ignored == ["To: The end date is before the start date."]
+    assert page.ignored == ["To: The end date Feb 1, 2026 is before the start date."]
 
 
 def test_an_item_that_is_no_product_is_ignored_with_a_message(staff_user):
