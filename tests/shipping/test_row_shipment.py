@@ -3,6 +3,7 @@ asks in place for the courier and tracking numbers and records a real shipment o
 left to send (shipping registers the form with orders.moves; orders never imports shipping)."""
 
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -188,3 +189,15 @@ def test_a_line_that_does_not_ship_is_left_out(staff_client):
     staff_client.post(in_row_url(order), {"carrier": ups(), "tracking_numbers": UPS_OK}, **HTMX)
     skus = Shipment.objects.get(order=order).lines.values_list("order_line__sku", flat=True)
     assert "EBOOK" not in skus
+
+
+def test_mark_shipped_on_a_row_that_cannot_ship_yet_says_what_would_allow_it(staff_client):
+    pending = order_with_lines(lines=1)
+    response = staff_client.post(
+        status_url(pending), {"to": "shipped", "partial": "row", "next": LIST}, **HTMX
+    )
+    assert (
+        f"Order #{pending.number} was not changed: Pending cannot become Shipped:"
+        " the order must be paid first (charge it or record an offline payment)."
+    ) in unescape(response.content.decode())
+    assert not Shipment.objects.filter(order=pending).exists()
