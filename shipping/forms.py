@@ -11,15 +11,50 @@ def split_numbers(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[\n,;]+", text) if part.strip()]
 
 
-class ShipmentForm(forms.Form):
-    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+class CourierForm(forms.Form):
+    """The courier of a shipment: one of the configured carriers, or another courier typed by
+    name (seed 004), which shipping.services.carrier_for_name keeps for next time."""
 
     carrier = forms.ModelChoiceField(
         queryset=Carrier.objects.filter(is_active=True),
+        required=False,
         label="Carrier or courier",
         empty_label="Choose…",
-        error_messages={"required": "Choose the carrier or courier that took the shipment."},
     )
+    carrier_name = forms.CharField(
+        label="Or another courier’s name",
+        max_length=Carrier._meta.get_field("name").max_length,
+        required=False,
+        help_text="Not in the list? Type its name: it is kept for next time.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        chosen, typed = data.get("carrier"), " ".join(data.get("carrier_name", "").split())
+        if chosen and typed:
+            self.add_error(
+                "carrier_name",
+                "Choose a carrier from the list or type another courier’s name, not both.",
+            )
+        elif not chosen and not typed and "carrier" not in self.errors:
+            self.add_error(
+                "carrier",
+                "Choose the carrier or courier that took the shipment, or type its name.",
+            )
+        data["carrier_name"] = typed
+        return data
+
+    def courier(self) -> dict:
+        """The courier as shipment_create takes it: a carrier's id, or a typed name."""
+        chosen = self.cleaned_data["carrier"]
+        if chosen:
+            return {"carrier_id": chosen.pk}
+        return {"carrier_name": self.cleaned_data["carrier_name"]}
+
+
+class ShipmentForm(CourierForm):
+    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+
     tracking_numbers = forms.CharField(
         label="Tracking numbers",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -124,16 +159,10 @@ class TrackingLookupForm(forms.Form):
         return int(value)
 
 
-class RowShipmentForm(forms.Form):
+class RowShipmentForm(CourierForm):
     """Seed 004's Shipped from the order list: a courier and tracking numbers for everything the
     order has left to send (the order page's shipment form picks lines and quantities)."""
 
-    carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(is_active=True),
-        label="Carrier or courier",
-        empty_label="Choose…",
-        error_messages={"required": "Choose the carrier or courier that took the shipment."},
-    )
     tracking_numbers = forms.CharField(
         label="Tracking numbers",
         max_length=1000,

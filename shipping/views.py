@@ -41,7 +41,7 @@ def shipment_record(request, number: int):
         try:
             shipment = shipment_create(
                 order_id=order_id,
-                carrier_id=data["carrier"].pk,
+                **form.courier(),
                 tracking_numbers=data["tracking_numbers"],
                 lines=form.quantities(),
                 shipped_on=data["shipped_on"],
@@ -77,9 +77,9 @@ def shipment_record_in_row(request, number: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            shipment_create(
+            shipment = shipment_create(
                 order_id=order_id,
-                carrier_id=data["carrier"].pk,
+                **form.courier(),
                 tracking_numbers=data["tracking_numbers"],
                 override_reason=data["override_reason"],
                 actor=Actor.of(request.user),
@@ -91,7 +91,7 @@ def shipment_record_in_row(request, number: int):
         else:
             messages.success(
                 request,
-                f"Order #{number} is shipped by {data['carrier'].name}, tracking "
+                f"Order #{number} is shipped by {shipment.carrier.name}, tracking "
                 f"{', '.join(data['tracking_numbers'])}.",
             )
             if request.htmx:

@@ -131,7 +131,7 @@ def test_a_bad_number_is_refused_with_the_carriers_message_then_recorded_with_a_
 def test_a_missing_courier_or_number_is_said_in_the_form(staff_client):
     order = order_with_lines(lines=1, status=OrderStatus.PAID)
     html = staff_client.post(in_row_url(order), {"tracking_numbers": " "}, **HTMX).content.decode()
-    assert "Choose the carrier or courier that took the shipment." in html
+    assert "Choose the carrier or courier that took the shipment, or type its name." in html
     assert "Enter the tracking number the courier gave you." in html
     assert not Shipment.objects.exists()
 
@@ -201,3 +201,20 @@ def test_mark_shipped_on_a_row_that_cannot_ship_yet_says_what_would_allow_it(sta
         " the order must be paid first (charge it or record an offline payment)."
     ) in unescape(response.content.decode())
     assert not Shipment.objects.filter(order=pending).exists()
+
+
+def test_the_row_form_takes_a_courier_typed_by_name(staff_client):
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
+    assert 'name="carrier_name"' in open_form(staff_client, order)
+    response = staff_client.post(
+        in_row_url(order),
+        {"carrier": "", "carrier_name": "Bike Messenger Co", "tracking_numbers": "BM-9"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    assert Shipment.objects.get(order=order).carrier.name == "Bike Messenger Co"
+    assert f"Order #{order.number} is shipped by Bike Messenger Co, tracking BM-9." in unescape(
+        response.content.decode()
+    )
