@@ -27,7 +27,7 @@ def test_the_same_new_courier_typed_twice_at_once_is_one_carrier():
                 tracking_numbers=["REF-1"],
                 actor=Actor.system("Test"),
             )
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
