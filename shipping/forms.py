@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from .models import Carrier, ShippingMethod
+from .models import Carrier, ShippingMethod, validate_tracking_url_template
 
 
 def split_numbers(text: str) -> list[str]:
@@ -191,3 +191,42 @@ class RowShipmentForm(CourierForm):
         """A number failed its check: show why, and the field to record it anyway."""
         self.needs_reason = True
         self.add_error("tracking_numbers", message)
+
+
+class CarrierSettingsForm(forms.Form):
+    """A carrier as store admins set it up in Settings → Carriers."""
+
+    name = forms.CharField(label="Name", max_length=Carrier._meta.get_field("name").max_length)
+    tracking_url_template = forms.CharField(
+        label="Tracking link",
+        max_length=Carrier._meta.get_field("tracking_url_template").max_length,
+        required=False,
+        validators=[validate_tracking_url_template],
+        help_text=Carrier._meta.get_field("tracking_url_template").help_text,
+        widget=forms.TextInput(attrs={"placeholder": "https://example.com/track?n={number}"}),
+    )
+    number_check = forms.ChoiceField(
+        label="Tracking-number check",
+        choices=Carrier._meta.get_field("number_check").choices,
+        required=False,
+        help_text=Carrier._meta.get_field("number_check").help_text,
+    )
+    is_active = forms.BooleanField(
+        label="Active",
+        required=False,
+        initial=True,
+        help_text="Only active carriers can be chosen for new shipments.",
+    )
+
+    def __init__(self, *args, carrier: Carrier | None = None, **kwargs):
+        if carrier is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": carrier.name,
+                    "tracking_url_template": carrier.tracking_url_template,
+                    "number_check": carrier.number_check,
+                    "is_active": carrier.is_active,
+                },
+            )
+        super().__init__(*args, **kwargs)
