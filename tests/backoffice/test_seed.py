@@ -15,7 +15,8 @@ from customers.models import CustomerSettings, Profile
 from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus
 from shipping import carriers
-from shipping.models import Shipment
+from shipping.forms import ShipmentForm
+from shipping.models import Shipment, ShippingMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +214,18 @@ def test_demo_is_idempotent(db):
     assert Profile.objects.filter(first_name="Anonymous", last_name="customer").count() == 1
     assert "http://127.0.0.1:8000/" in first and "curl" in first and "bo_" in first
     assert out.getvalue().count("bo_") == first.count("bo_")  # keys are shown once only
+
+
+def test_demo_offers_shipping_methods_once(db):
+    call_command("demo", orders=0, stdout=StringIO())
+    call_command("demo", orders=0, stdout=StringIO())
+
+    methods = list(ShippingMethod.objects.filter(is_active=True).order_by("position"))
+    assert [m.name for m in methods] == ["Standard", "2-day", "Overnight"]
+    standard = methods[0]
+    assert (standard.price, standard.free_from_subtotal) == (Decimal("5.99"), Decimal("75.00"))
+    assert all(m.days_min <= m.days_max for m in methods)
+    # The shipment form offers them.
+    assert {m.pk for m in ShipmentForm(lines=[]).fields["method"].queryset} == {
+        m.pk for m in methods
+    }
