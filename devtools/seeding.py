@@ -476,6 +476,39 @@ def _shipments_load(*, after_order_id: int, say) -> Counter:
 # --- COPY text format ----------------------------------------------------------------------
 
 
+# The shipping speeds the demo store offers: (name, speed, fewest and most days, price, free
+# from a subtotal of).
+DEMO_SHIPPING_METHODS = [
+    ("Standard", "3–5 business days", 3, 5, "5.99", "75.00"),
+    ("2-day", "2-day", 2, 2, "12.99", None),
+    ("Overnight", "Overnight", 1, 1, "24.99", None),
+]
+
+
+def shipping_methods_ensure() -> int:
+    """The demo store's shipping speeds, when the store has none yet (a store's own methods
+    are never touched). Returns how many were created."""
+    from shipping.models import ShippingMethod
+
+    if ShippingMethod.objects.exists():
+        return 0
+    made = ShippingMethod.objects.bulk_create(
+        ShippingMethod(
+            name=name,
+            speed=speed,
+            days_min=fewest,
+            days_max=most,
+            price=Decimal(price),
+            free_from_subtotal=Decimal(free_from) if free_from else None,
+            position=position,
+        )
+        for position, (name, speed, fewest, most, price, free_from) in enumerate(
+            DEMO_SHIPPING_METHODS
+        )
+    )
+    return len(made)
+
+
 def esc(value: str) -> str:
     """A value in COPY's text format: backslash, tab and line breaks escaped."""
     return (

@@ -12,7 +12,9 @@ from decimal import Decimal
 import psycopg
 from django.db import connection, transaction
 
-from .models import Order, OrderStatus, RiskLevel
+from .actors import Actor
+from .models import Order, OrderEvent, OrderStatus, RiskLevel
+from .services import order_event_add
 
 MEDIUM_FROM = 25
 HIGH_FROM = 50
@@ -171,6 +173,44 @@ GATEWAY_RESULTS = {
         "cvv_mismatch", "Security code (CVV) failed", "The card's security code was wrong.", 40
     ),
 }
+
+
+def failed_checks(*, avs: str = "", cvv: str = "") -> str:
+    """The gateway's card checks that failed, said for staff ("the card's CVV check failed"),
+    or "" when none did. A partial address match is a signal, not a failure."""
+    failed = [
+        name for name, result in (("address (AVS)", avs), ("CVV", cvv)) if result == "mismatch"
+    ]
+    if not failed:
+        return ""
+    return f"the card's {' and '.join(failed)} {'check' if len(failed) == 1 else 'checks'} failed"
+
+
+def order_hold_for_review(*, order: Order, why: str, actor: Actor) -> None:
+    """Hold the order for a person to review (seed 002, step 3): the one way an order is held,
+    whether automatic charging skipped it or a charge was approved despite a failed card check.
+    The timeline says it is held and why, in the order's payment history."""
+    order_event_add(
+        order=order, kind=OrderEvent.Kind.PAYMENT, message=f"Held for review: {why}", actor=actor
+    )
+
+
+@transaction.atomic
+def order_gateway_checks_apply(
+    *, order: Order, avs: str, cvv: str, payment: str, actor: Actor
+) -> str:
+    """A payment the gateway approved, with its AVS/CVV results: they join the order's fraud
+    rating, and a failed one holds the order for review, the timeline saying which check failed
+    on which `payment` ("an approved charge of $20.00"). Returns the failed checks, said for
+    staff ("the card's CVV check failed"), or ""."""
+    if not (avs or cvv):
+        return ""
+    order.refresh_from_db()
+    order_risk_assess(order=order, avs=avs, cvv=cvv)
+    held = failed_checks(avs=avs, cvv=cvv)
+    if held:
+        order_hold_for_review(order=order, why=f"{held} on {payment}.", actor=actor)
+    return held
 
 
 def level_for(points: int) -> str:

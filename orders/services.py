@@ -35,7 +35,7 @@ from .models import (
 )
 from .selectors import saved_view_query
 from .signals import order_status_changed
-from .status import Effect, transition_for
+from .status import Effect, refusal, transition_for
 
 # Who completes a paid order that has nothing to ship.
 NOTHING_TO_SHIP = Actor.system("Back office")
@@ -193,22 +193,12 @@ def order_transition(
     source = order.status
     if to not in OrderStatus.values:
         raise TransitionRefused(f"“{to}” is not an order status.")
+    reason = refusal(
+        order, to, payment_recorded=payment_recorded, shipment_recorded=shipment_recorded
+    )
+    if reason:
+        raise TransitionRefused(reason)
     move = transition_for(source, to)
-    if move is None:
-        raise TransitionRefused(
-            f"An order that is {OrderStatus(source).label} cannot become {OrderStatus(to).label}."
-        )
-    if move.needs_payment and not payment_recorded:
-        raise TransitionRefused(
-            "An order becomes paid through a payment: charge it, or record a manual payment."
-        )
-    if move.needs_shipment and not shipment_recorded:
-        raise TransitionRefused(
-            "An order becomes shipped through a shipment: record its courier and tracking number."
-        )
-    refusal = move.refusal(order)
-    if refusal:
-        raise TransitionRefused(refusal)
     order.status = to
     order.save(update_fields=["status", "updated_at"])
     order_event_add(

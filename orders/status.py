@@ -1,11 +1,13 @@
 """The order status machine, declared once.
 
 Every status change goes through `orders.services.order_transition`, which asks this table
-whether the move is allowed and why not. Views ask `allowed_transitions(order)` what to offer.
+whether the move is allowed and why not (`refusal`: every refused move says what would allow
+it, derived from the table). Views ask `allowed_transitions(order)` what to offer.
 Effects that belong to this app (booking and reversing the sale) are declared here too; apps
 above orders add theirs through the `order_status_changed` signal.
 """
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,15 +17,24 @@ S = OrderStatus
 Guard = Callable[[Order], str | None]  # returns why the move is refused, or None
 
 
+# What a move that needs a record takes, said when it is missing or comes first on the way.
+PAY_FIRST = "charge it or record an offline payment"
+SHIP_FIRST = "record a shipment with its courier and tracking number"
+
+
 def nothing_left_to_ship(order: Order) -> str | None:
     if order.has_lines_to_ship:
-        return "Items are still waiting to be shipped."
+        return f"Items are still waiting to be shipped: {SHIP_FIRST} first, or cancel the order."
     return None
 
 
 def ships_nothing(order: Order) -> str | None:
     if order.has_shippable_lines:
-        return "This order shipped; a completed shipped order stays complete."
+        return (
+            "This order shipped, so Complete is final: a completed shipped order stays complete."
+            " Add a note to its timeline for what happens after (a return, a refund at the"
+            " gateway) instead."
+        )
     return None
 
 
@@ -106,6 +117,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 
+# What to do instead with an order in a status no move leaves (derived: no move in the table
+# starts there), said when any change of it is refused.
+FINAL_INSTEAD = "enter a new order instead (one that was never paid can also be deleted)"
+
+
 def transition_for(source: str, target: str) -> Transition | None:
     return TRANSITIONS.get((source, target))
 
@@ -145,3 +161,65 @@ def bulk_targets() -> list[str]:
     give, so bulk changes never offer Paid or Shipped."""
     targets = {t.target for t in TRANSITIONS.values() if not (t.needs_payment or t.needs_shipment)}
     return [status for status in OrderStatus.values if status in targets]
+
+
+def _requirement(move: Transition) -> str:
+    """What taking `move` needs, as the first step on the way to another status."""
+    if move.needs_payment:
+        return f"the order must be paid first ({PAY_FIRST})"
+    if move.needs_shipment:
+        return f"it must be shipped first ({SHIP_FIRST})"
+    return f"it must become {OrderStatus(move.target).label} first (“{move.label}”)"
+
+
+def _way_to(order: Order, target: str) -> list[Transition] | None:
+    """The shortest run of the table's moves from the order's status to `target` whose guards
+    pass for this order (its contents decide them: what ships, what is left to ship), or None."""
+    came_by: dict[str, Transition | None] = {order.status: None}
+    queue = deque([order.status])
+    while queue:
+        status = queue.popleft()
+        if status == target:
+            path = []
+            while (move := came_by[status]) is not None:
+                path.append(move)
+                status = move.source
+            return path[::-1]
+        for move in transitions_from(status):
+            if move.target not in came_by and move.refusal(order) is None:
+                came_by[move.target] = move
+                queue.append(move.target)
+    return None
+
+
+def refusal(
+    order: Order, target: str, *, payment_recorded: bool = False, shipment_recorded: bool = False
+) -> str | None:
+    """Why `order` cannot move to `target` now, saying what would allow it; None if it can.
+
+    A move that needs a payment or a shipment is refused unless the caller recorded one. A
+    move the table does not have names the way there (the first move of the shortest run the
+    order's guards allow: "the order must be paid first"), or, where there is none, what the
+    order can do instead: its moves now, or, from a final status, what is left to do.
+    """
+    source, to = OrderStatus(order.status).label, OrderStatus(target).label
+    move = transition_for(order.status, target)
+    if move is not None:
+        if move.needs_payment and not payment_recorded:
+            return f"{to} needs a payment: {PAY_FIRST}."
+        if move.needs_shipment and not shipment_recorded:
+            return f"{to} needs a courier and a tracking number: {SHIP_FIRST}."
+        return move.refusal(order)
+    refused = f"{source} cannot become {to}" if order.status != target else f"It is {to} already"
+    way = _way_to(order, target) if order.status != target else None
+    if way:
+        rest = ", then ".join(OrderStatus(m.target).label for m in way[1:-1])
+        return f"{refused}: {_requirement(way[0])}" + (f", then {rest}." if rest else ".")
+    if not transitions_from(order.status):
+        return f"{refused}: {source} is final; {FINAL_INSTEAD}."
+    now = allowed_transitions(order, with_payment=True, with_shipment=True)
+    if not now:
+        # Every move from here is refused for this order: its guard says why and what instead.
+        return f"{refused}. {transitions_from(order.status)[0].refusal(order)}"
+    offered = " or ".join(f"“{m.label}”" for m in now)
+    return f"{refused}; what it can do now: {offered}."

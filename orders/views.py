@@ -23,7 +23,7 @@ from .filters import order_number_in
 from .forms import ApiKeyForm, BulkStatusForm, NoteForm, StatusChangeForm
 from .models import ApiKey, OrderStatus
 from .panels import panels_for
-from .status import bulk_targets
+from .status import bulk_targets, refusal
 
 VIEW_ORDERS = "orders.view_order"
 
@@ -233,10 +233,9 @@ def _move_form_opened(request, number: int, move_form: moves.MoveForm) -> HttpRe
         return redirect(move_form.page_url(number))
     order = selectors.order_row(user=request.user, number=number)
     if move_form.target not in {move.target for move in order.transitions}:
-        messages.error(
-            request,
-            f"Order #{number} cannot become {label} now: it is {order.get_status_display()}.",
-        )
+        # The form would record the shipment, so say only what else stands in the way.
+        reason = refusal(order, move_form.target, shipment_recorded=True)
+        messages.error(request, f"Order #{number} was not changed: {reason}")
         return order_row_response(request, number, changed=False)
     form_html = move_form.row_html(request, number, _list_columns(can_change_status=True))
     return order_row_response(request, number, changed=False, form_html=form_html)

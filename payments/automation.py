@@ -1,13 +1,15 @@
 """Automatic charging: new orders are charged by the worker when the store turns it on.
 
-High-risk orders are held for a person to review (seed 002, step 3): the timeline says so
-and nothing is charged.
+High-risk orders are held for a person to review (seed 002, step 3,
+orders.risk.order_hold_for_review): the timeline says so and nothing is charged. A charge the
+gateway approves despite a failed card check is held the same way (payments.charging).
 """
 
 from django.db import transaction
 
 from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderStatus, RiskLevel
+from orders.risk import order_hold_for_review
 from orders.services import order_event_add
 
 from .models import PaymentSettings
@@ -22,10 +24,9 @@ def on_order_placed(sender, *, order: Order, **kwargs) -> None:
     if not PaymentSettings.load().auto_charge:
         return
     if order.risk_level == RiskLevel.HIGH:
-        order_event_add(
+        order_hold_for_review(
             order=order,
-            kind=OrderEvent.Kind.PAYMENT,
-            message="Held from automatic charging: high fraud risk. Review it and charge by hand.",
+            why="high fraud risk, so it was not charged automatically. Review it and charge by hand.",
             actor=ACTOR,
         )
         return

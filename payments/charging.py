@@ -8,7 +8,7 @@ from django.db import transaction
 from orders.actors import Actor
 from orders.formatting import money
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.risk import order_risk_assess
+from orders.risk import order_gateway_checks_apply
 from orders.services import OrderError, order_event_add
 
 from .gateways import client_for
@@ -29,6 +29,9 @@ class ChargeOutcome:
     approved: bool
     message: str
     attempt: PaymentAttempt | None = None
+    # Approved, but the gateway's card checks failed ("the card's CVV check failed"): the order
+    # is held for review. "" otherwise.
+    held: str = ""
 
 
 def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
@@ -37,7 +40,8 @@ def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
     Guarantees: no transaction is open and no row is locked while the gateway is asked (the
     order is locked only once it has answered); every answer is kept as a
     PaymentAttempt; approved → the order is paid with all its effects, and its fraud rating
-    takes the gateway's AVS/CVV results; declined or timed out → the order is unchanged but
+    takes the gateway's AVS/CVV results; approved with a failed AVS or CVV check → the same,
+    and the order is held for review (the message and the timeline say which check); declined or timed out → the order is unchanged but
     for its timeline. If another path paid the order while the gateway was answering, this
     charge is refunded at once, so the customer never pays twice.
 
@@ -130,13 +134,21 @@ def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
             f"{earlier.get_status_display().lower()} since: nothing changed."
         )
         return ChargeOutcome(approved=False, message=message, attempt=attempt)
-    if result.avs or result.cvv:
-        order.refresh_from_db()
-        order_risk_assess(order=order, avs=result.avs, cvv=result.cvv)
-    message = f"Charged {amount}: approved" + (
-        f", authorization code {result.authorization_code}." if result.authorization_code else "."
+    held = order_gateway_checks_apply(
+        order=order,
+        avs=result.avs,
+        cvv=result.cvv,
+        payment=f"an approved charge of {amount}",
+        actor=actor,
     )
-    return ChargeOutcome(approved=True, message=message, attempt=attempt)
+    code = f"authorization code {result.authorization_code}" if result.authorization_code else ""
+    if held:
+        message = f"Charged {amount}: approved — but {held}; the order is held for review" + (
+            f" ({code})." if code else "."
+        )
+    else:
+        message = f"Charged {amount}: approved" + (f", {code}." if code else ".")
+    return ChargeOutcome(approved=True, message=message, attempt=attempt, held=held)
 
 
 def _record(

@@ -14,7 +14,7 @@ from core.text import nul_paths
 from orders.actors import Actor
 from orders.formatting import money
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.risk import order_risk_assess
+from orders.risk import order_gateway_checks_apply
 from orders.services import OrderError, order_event_add, order_transition
 
 from .gateways import client_for
@@ -194,9 +194,13 @@ def _apply_paid(gateway, event: NotificationEvent, order: Order, actor: Actor):
     except OrderError as exc:  # the amount is not the order's total; stock ran out
         _note(order, f"{gateway.name} reported a payment of {amount}; not applied: {exc}", actor)
         return Outcome.IGNORED, str(exc)
-    if event.avs or event.cvv:
-        order.refresh_from_db()
-        order_risk_assess(order=order, avs=event.avs, cvv=event.cvv)
+    order_gateway_checks_apply(
+        order=order,
+        avs=event.avs,
+        cvv=event.cvv,
+        payment=f"the payment of {amount} {gateway.name} reported",
+        actor=actor,
+    )
     return Outcome.PAID, "The order is paid."
 
 

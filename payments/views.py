@@ -64,7 +64,13 @@ def _no_gateway_message(request) -> str:
 
 def _tell_outcome(request, number: int, outcome: ChargeOutcome) -> None:
     attempt = outcome.attempt
-    if outcome.approved:
+    if outcome.approved and outcome.held:
+        code = attempt.authorization_code if attempt else ""
+        text = f"Approved — but {outcome.held}; the order is held for review." + (
+            f" Authorization code {code}." if code else ""
+        )
+        messages.warning(request, f"{text} Order #{number} is paid.")
+    elif outcome.approved:
         code = attempt.authorization_code if attempt else ""
         text = f"Approved: authorization code {code}." if code else "Approved."
         messages.success(request, f"{text} Order #{number} is paid.")

@@ -2,22 +2,19 @@ from django.contrib import admin
 
 from core.admin import SettingsAdmin
 
+from .carriers import KNOWN_CARRIERS
 from .models import Carrier, ShippingMethod, ShippingSettings
 
 
 @admin.register(Carrier)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "is_known", "is_active", "tracking_url_template"]
+    list_display = ["name", "code", "number_check", "is_active", "tracking_url_template"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
 
-    @admin.display(boolean=True, description="Numbers checked")
-    def is_known(self, obj):
-        return obj.is_known
-
     def get_readonly_fields(self, request, obj=None):
         # A built-in carrier's code is what selects its tracking-number check.
-        return ["code"] if obj is not None and obj.is_known else []
+        return ["code"] if obj is not None and obj.code in KNOWN_CARRIERS else []
 
     def get_prepopulated_fields(self, request, obj=None):
         return {"code": ["name"]} if obj is None else {}

@@ -205,3 +205,6 @@ KNOWN_CARRIERS: dict[str, KnownCarrier] = {
         ),
     ]
 }
+
+# The checks an admin can choose for a carrier: (code, whose format).
+NUMBER_CHECKS = [(carrier.code, f"{carrier.name}'s format") for carrier in KNOWN_CARRIERS.values()]

@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from .models import Carrier, ShippingMethod
+from .models import Carrier, ShippingMethod, validate_tracking_url_template
 
 
 def split_numbers(text: str) -> list[str]:
@@ -11,15 +11,50 @@ def split_numbers(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[\n,;]+", text) if part.strip()]
 
 
-class ShipmentForm(forms.Form):
-    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+class CourierForm(forms.Form):
+    """The courier of a shipment: one of the configured carriers, or another courier typed by
+    name (seed 004), which shipping.services.carrier_for_name keeps for next time."""
 
     carrier = forms.ModelChoiceField(
         queryset=Carrier.objects.filter(is_active=True),
+        required=False,
         label="Carrier or courier",
         empty_label="Choose…",
-        error_messages={"required": "Choose the carrier or courier that took the shipment."},
     )
+    carrier_name = forms.CharField(
+        label="Or another courier’s name",
+        max_length=Carrier._meta.get_field("name").max_length,
+        required=False,
+        help_text="Not in the list? Type its name: it is kept for next time.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        chosen, typed = data.get("carrier"), " ".join(data.get("carrier_name", "").split())
+        if chosen and typed:
+            self.add_error(
+                "carrier_name",
+                "Choose a carrier from the list or type another courier’s name, not both.",
+            )
+        elif not chosen and not typed and "carrier" not in self.errors:
+            self.add_error(
+                "carrier",
+                "Choose the carrier or courier that took the shipment, or type its name.",
+            )
+        data["carrier_name"] = typed
+        return data
+
+    def courier(self) -> dict:
+        """The courier as shipment_create takes it: a carrier's id, or a typed name."""
+        chosen = self.cleaned_data["carrier"]
+        if chosen:
+            return {"carrier_id": chosen.pk}
+        return {"carrier_name": self.cleaned_data["carrier_name"]}
+
+
+class ShipmentForm(CourierForm):
+    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+
     tracking_numbers = forms.CharField(
         label="Tracking numbers",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -124,16 +159,10 @@ class TrackingLookupForm(forms.Form):
         return int(value)
 
 
-class RowShipmentForm(forms.Form):
+class RowShipmentForm(CourierForm):
     """Seed 004's Shipped from the order list: a courier and tracking numbers for everything the
     order has left to send (the order page's shipment form picks lines and quantities)."""
 
-    carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(is_active=True),
-        label="Carrier or courier",
-        empty_label="Choose…",
-        error_messages={"required": "Choose the carrier or courier that took the shipment."},
-    )
     tracking_numbers = forms.CharField(
         label="Tracking numbers",
         max_length=1000,
@@ -162,3 +191,42 @@ class RowShipmentForm(forms.Form):
         """A number failed its check: show why, and the field to record it anyway."""
         self.needs_reason = True
         self.add_error("tracking_numbers", message)
+
+
+class CarrierSettingsForm(forms.Form):
+    """A carrier as store admins set it up in Settings → Carriers."""
+
+    name = forms.CharField(label="Name", max_length=Carrier._meta.get_field("name").max_length)
+    tracking_url_template = forms.CharField(
+        label="Tracking link",
+        max_length=Carrier._meta.get_field("tracking_url_template").max_length,
+        required=False,
+        validators=[validate_tracking_url_template],
+        help_text=Carrier._meta.get_field("tracking_url_template").help_text,
+        widget=forms.TextInput(attrs={"placeholder": "https://example.com/track?n={number}"}),
+    )
+    number_check = forms.ChoiceField(
+        label="Tracking-number check",
+        choices=Carrier._meta.get_field("number_check").choices,
+        required=False,
+        help_text=Carrier._meta.get_field("number_check").help_text,
+    )
+    is_active = forms.BooleanField(
+        label="Active",
+        required=False,
+        initial=True,
+        help_text="Only active carriers can be chosen for new shipments.",
+    )
+
+    def __init__(self, *args, carrier: Carrier | None = None, **kwargs):
+        if carrier is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": carrier.name,
+                    "tracking_url_template": carrier.tracking_url_template,
+                    "number_check": carrier.number_check,
+                    "is_active": carrier.is_active,
+                },
+            )
+        super().__init__(*args, **kwargs)

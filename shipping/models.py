@@ -36,8 +36,9 @@ class Carrier(models.Model):
     """A carrier or courier that ships orders.
 
     UPS, USPS, FedEx and DHL Express are seeded by the initial migration with the codes of
-    `shipping.carriers.KNOWN_CARRIERS`, which check their tracking numbers; a courier a store
-    adds by name takes any reference.
+    `shipping.carriers.KNOWN_CARRIERS`, and check their tracking numbers; a courier staff type
+    by name (shipping.services.carrier_for_name) takes any reference until an admin chooses a
+    check for it in Settings → Carriers.
     """
 
     name = models.CharField(max_length=100)
@@ -53,6 +54,16 @@ class Carrier(models.Model):
         help_text=(
             "The carrier's tracking page, with {number} where the tracking number goes. "
             "Empty: shipments show the number without a link."
+        ),
+    )
+    number_check = models.CharField(
+        "tracking-number check",
+        max_length=10,
+        blank=True,
+        choices=[("", "None: any reference"), *carriers.NUMBER_CHECKS],
+        help_text=(
+            "Whose published format and check digit its tracking numbers must have. None: "
+            "any reference the courier gives."
         ),
     )
     is_active = models.BooleanField(
@@ -80,7 +91,7 @@ class Carrier(models.Model):
     @property
     def is_known(self) -> bool:
         """Whether its tracking numbers are checked against a published format."""
-        return self.code in carriers.KNOWN_CARRIERS
+        return self.number_check in carriers.KNOWN_CARRIERS
 
     def tracking_url(self, number: str) -> str:
         return carriers.tracking_url(self.tracking_url_template, number)

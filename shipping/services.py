@@ -4,9 +4,11 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.text import slugify
 
 from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -47,7 +49,7 @@ def tracking_check(*, carrier: Carrier, number: str) -> ValidationResult:
     reference of at most 100 characters, trimmed.
     """
     if carrier.is_known:
-        return carriers.validate(carrier.code, number)
+        return carriers.validate(carrier.number_check, number)
     return carriers.validate_reference(number, courier=carrier.name)
 
 
@@ -68,8 +70,108 @@ def known_carriers_ensure() -> None:
     for known in KNOWN_CARRIERS.values():
         Carrier.objects.get_or_create(
             code=known.code,
-            defaults={"name": known.name, "tracking_url_template": known.tracking_url_template},
+            defaults={
+                "name": known.name,
+                "tracking_url_template": known.tracking_url_template,
+                "number_check": known.code,
+            },
         )
+
+
+class CarrierError(ShipmentError):
+    """A carrier cannot be saved as given; the message is fit to show a user."""
+
+
+CARRIER_NAME_MAX = Carrier._meta.get_field("name").max_length
+
+
+def _carrier_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise CarrierError("Enter the courier's name.")
+    if len(name) > CARRIER_NAME_MAX:
+        raise CarrierError(f"A courier's name has at most {CARRIER_NAME_MAX} characters.")
+    return name
+
+
+def _free_code(name: str) -> str:
+    """A code for a carrier named `name` that no carrier has yet: its slug, numbered if taken."""
+    stem = (slugify(name) or "courier")[:30]
+    taken = set(Carrier.objects.filter(code__startswith=stem).values_list("code", flat=True))
+    code, n = stem, 1
+    while code in taken:
+        n += 1
+        code = f"{stem}-{n}"
+    return code
+
+
+def carrier_for_name(*, name: str) -> Carrier:
+    """The carrier called `name` (any case), created if there is none (seed 004: "enter the name
+    of the Courier you use"): kept for next time, taking any reference as its tracking number
+    and with no tracking link until an admin gives it one.
+
+    Concurrency-safe without an exception inside the caller's transaction: the insert is
+    ON CONFLICT DO NOTHING against the unique lower(name) (and code), so two people typing the
+    same new courier at once make one carrier, the second waiting for the first to commit and
+    then reading it. Raises CarrierError for an empty or too long name, or a carrier switched
+    off in Settings.
+    """
+    name = _carrier_name(name)
+    for _attempt in range(3):
+        carrier = Carrier.objects.filter(name__iexact=name).first()
+        if carrier is None:
+            Carrier.objects.bulk_create(
+                [Carrier(name=name, code=_free_code(name))], ignore_conflicts=True
+            )
+            carrier = Carrier.objects.filter(name__iexact=name).first()
+        if carrier is not None:
+            break
+        # Someone took the code (not the name) meanwhile: try the next free one.
+    else:
+        raise CarrierError(f"“{name}” could not be saved as a courier; try again.")
+    if not carrier.is_active:
+        raise CarrierError(
+            f"{carrier.name} is switched off in Settings → Carriers: choose another courier, "
+            "or ask an admin to switch it on."
+        )
+    return carrier
+
+
+@transaction.atomic
+def carrier_save(
+    *,
+    carrier_id: int | None,
+    name: str,
+    tracking_url_template: str,
+    number_check: str,
+    is_active: bool,
+    actor: Actor,
+) -> Carrier:
+    """Create (`carrier_id` None) or change a carrier as an admin set it in Settings.
+
+    Guarantees: the name is unique whatever its case and the tracking link template says where
+    the number goes (CarrierError otherwise, nothing saved); a new carrier gets a free code; a
+    built-in carrier keeps its code (its tracking-number check's origin)."""
+    name = _carrier_name(name)
+    if carrier_id is None:
+        carrier = Carrier(code=_free_code(name))
+    else:
+        carrier = Carrier.objects.select_for_update().get(pk=carrier_id)
+    if Carrier.objects.filter(name__iexact=name).exclude(pk=carrier.pk).exists():
+        raise CarrierError(f"There is already a carrier named “{name}”.")
+    carrier.name = name
+    carrier.tracking_url_template = tracking_url_template.strip()
+    carrier.number_check = number_check
+    carrier.is_active = is_active
+    try:
+        carrier.full_clean()
+        with transaction.atomic():
+            carrier.save()
+    except ValidationError as exc:
+        raise CarrierError(" ".join(exc.messages)) from exc
+    except IntegrityError as exc:  # the same name saved meanwhile
+        raise CarrierError(f"There is already a carrier named “{name}”.") from exc
+    return carrier
 
 
 def _checked_number(*, carrier: Carrier, number: str, override_reason: str) -> tuple[str, str]:
@@ -156,7 +258,8 @@ def _items(order_lines: dict[int, OrderLine], quantities: dict[int, int]) -> str
 def shipment_create(
     *,
     order_id: int,
-    carrier_id: int,
+    carrier_id: int | None = None,
+    carrier_name: str = "",
     tracking_numbers: list[str],
     lines: dict[int, int] | None = None,
     shipped_on: datetime.date | None = None,
@@ -167,7 +270,9 @@ def shipment_create(
     """Record a shipment of an order: courier, tracking numbers, the lines and quantities sent.
 
     Guarantees: the order is locked for the whole change and a refusal (ShipmentError, with the
-    reason) changes nothing. At least one tracking number, each passing its carrier's check or
+    reason) changes nothing, a courier typed by name (`carrier_name`, instead of `carrier_id`)
+    included: it is kept for next time only if the shipment is recorded. At least one tracking
+    number, each passing its carrier's check or
     recorded with `override_reason`. No line sends more than it still has to (`lines` None:
     everything still to send). The lines' sent quantities change in the database. The timeline
     names the courier and numbers. When nothing is left to send the order moves to Shipped (and
@@ -175,7 +280,10 @@ def shipment_create(
     """
     order = _order_locked(order_id)
     _shippable_order(order)
-    carrier = Carrier.objects.filter(pk=carrier_id, is_active=True).first()
+    if carrier_id is None and carrier_name.strip():
+        carrier = carrier_for_name(name=carrier_name)
+    else:
+        carrier = Carrier.objects.filter(pk=carrier_id, is_active=True).first()
     if carrier is None:
         raise ShipmentError("Choose the carrier or courier that took the shipment.")
     method = None

@@ -5,6 +5,9 @@ from . import views
 app_name = "shipping"
 
 urlpatterns = [
+    path("settings/carriers/", views.carrier_list, name="carrier_list"),
+    path("settings/carriers/new/", views.carrier_create, name="carrier_create"),
+    path("settings/carriers/<int:pk>/", views.carrier_edit, name="carrier_edit"),
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:token>/", views.track, name="track"),
     path("orders/<int:number>/shipments/", views.shipment_record, name="shipment_record"),

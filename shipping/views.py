@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,18 +13,27 @@ from orders.models import OrderLine
 from orders.views import back_to_order, order_detail_response, order_id_or_404, order_row_response
 
 from . import tracking
-from .forms import RowShipmentForm, ShipmentForm, TrackingLookupForm, TrackingNumberForm
-from .models import TrackingNumber
+from .forms import (
+    CarrierSettingsForm,
+    RowShipmentForm,
+    ShipmentForm,
+    TrackingLookupForm,
+    TrackingNumberForm,
+)
+from .models import Carrier, TrackingNumber
 from .moves import row_form_context
 from .panels import keep_shipment_form, keep_tracking_form
 from .services import (
+    CarrierError,
     ShipmentError,
     TrackingNumberInvalid,
+    carrier_save,
     lines_flag_sent,
     shipment_create,
     tracking_link_revoke,
     tracking_number_update,
 )
+from .tables import CarrierTable
 
 VIEW_ORDERS = "orders.view_order"
 
@@ -41,7 +51,7 @@ def shipment_record(request, number: int):
         try:
             shipment = shipment_create(
                 order_id=order_id,
-                carrier_id=data["carrier"].pk,
+                **form.courier(),
                 tracking_numbers=data["tracking_numbers"],
                 lines=form.quantities(),
                 shipped_on=data["shipped_on"],
@@ -77,9 +87,9 @@ def shipment_record_in_row(request, number: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            shipment_create(
+            shipment = shipment_create(
                 order_id=order_id,
-                carrier_id=data["carrier"].pk,
+                **form.courier(),
                 tracking_numbers=data["tracking_numbers"],
                 override_reason=data["override_reason"],
                 actor=Actor.of(request.user),
@@ -91,7 +101,7 @@ def shipment_record_in_row(request, number: int):
         else:
             messages.success(
                 request,
-                f"Order #{number} is shipped by {data['carrier'].name}, tracking "
+                f"Order #{number} is shipped by {shipment.carrier.name}, tracking "
                 f"{', '.join(data['tracking_numbers'])}.",
             )
             if request.htmx:
@@ -218,3 +228,63 @@ def track_lookup(request):
     response = render(request, "shipping/tracking/lookup.html", {"form": form})
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# ---- Carriers (store admins, Settings → Carriers) ------------------------------------------
+
+
+@require_GET
+@permission_required(["shipping.view_carrier", "shipping.change_carrier"], raise_exception=True)
+def carrier_list(request):
+    table = CarrierTable(Carrier.objects.order_by("name"))
+    return render(request, "settings/carrier_list.html", {"table": table})
+
+
+def _carrier_form_page(request, form: CarrierSettingsForm, carrier: Carrier | None):
+    return render(request, "settings/carrier_form.html", {"form": form, "carrier": carrier})
+
+
+def _carrier_saved(request, form: CarrierSettingsForm, carrier_id: int | None) -> Carrier | None:
+    """The carrier saved from the form, or None with the refusal on the form."""
+    data = form.cleaned_data
+    try:
+        return carrier_save(
+            carrier_id=carrier_id,
+            name=data["name"],
+            tracking_url_template=data["tracking_url_template"],
+            number_check=data["number_check"],
+            is_active=data["is_active"],
+            actor=Actor.of(request.user),
+        )
+    except CarrierError as exc:
+        form.add_error(None, str(exc))
+        return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required(["shipping.view_carrier", "shipping.add_carrier"], raise_exception=True)
+def carrier_create(request):
+    form = CarrierSettingsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        carrier = _carrier_saved(request, form, None)
+        if carrier is not None:
+            messages.success(request, f"“{carrier.name}” is saved.")
+            return redirect("shipping:carrier_list")
+    return _carrier_form_page(request, form, None)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required(["shipping.view_carrier", "shipping.change_carrier"], raise_exception=True)
+def carrier_edit(request, pk: int):
+    carrier = Carrier.objects.filter(pk=pk).first()
+    if carrier is None:
+        raise Http404("No such carrier.")
+    form = CarrierSettingsForm(request.POST or None, carrier=carrier)
+    if request.method == "POST" and form.is_valid():
+        saved = _carrier_saved(request, form, carrier.pk)
+        if saved is not None:
+            messages.success(request, f"“{saved.name}” is saved.")
+            return redirect("shipping:carrier_list")
+    return _carrier_form_page(request, form, carrier)

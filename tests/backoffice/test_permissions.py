@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from customers.models import CustomerSettings
 from payments.models import Gateway, Payment
+from shipping.models import Carrier
 from tests.factories import ProfileFactory, UserFactory, api_key, order_with_lines
 from tests.payments.factories import GatewayFactory
 
@@ -99,6 +100,23 @@ ROUTES = {
         lambda o: reverse("shipping:tracking_link_revoke", kwargs={"number": o["order"].number}),
         None,
     ),
+    "carrier list": ("get", lambda o: reverse("shipping:carrier_list"), None),
+    "carrier form": ("get", lambda o: reverse("shipping:carrier_create"), None),
+    "carrier create": (
+        "post",
+        lambda o: reverse("shipping:carrier_create"),
+        {"name": "Royal Mail", "is_active": "on"},
+    ),
+    "carrier edit form": (
+        "get",
+        lambda o: reverse("shipping:carrier_edit", kwargs={"pk": o["carrier"].pk}),
+        None,
+    ),
+    "carrier edit": (
+        "post",
+        lambda o: reverse("shipping:carrier_edit", kwargs={"pk": o["carrier"].pk}),
+        {"name": "Renamed", "is_active": "on"},
+    ),
     "email list": ("get", lambda o: reverse("notifications:email_list"), None),
     "email preview": (
         "get",
@@ -155,6 +173,11 @@ EXPECTED = {
     "anonymous profile set": (LOGIN, FORBIDDEN, REDIRECT),
     # Staff who ship orders revoke a tracking link that reached the wrong person.
     "tracking link revoke": (LOGIN, REDIRECT, REDIRECT),
+    "carrier list": (LOGIN, FORBIDDEN, OK),
+    "carrier form": (LOGIN, FORBIDDEN, OK),
+    "carrier create": (LOGIN, FORBIDDEN, REDIRECT),
+    "carrier edit form": (LOGIN, FORBIDDEN, OK),
+    "carrier edit": (LOGIN, FORBIDDEN, REDIRECT),
     "email list": (LOGIN, FORBIDDEN, OK),
     "email preview": (LOGIN, FORBIDDEN, OK),
     "number lookup": (LOGIN, OK, OK),
@@ -184,6 +207,7 @@ def test_permission_matrix(client, route, role, expected):
         "key": api_key()[0],
         "gateway": GatewayFactory(kind="test", is_active=False),
         "profile": ProfileFactory(),
+        "carrier": Carrier.objects.create(name="Corner Couriers", code="corner-couriers"),
     }
     if role != "anonymous":
         client.force_login(UserFactory(role=role))

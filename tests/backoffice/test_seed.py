@@ -17,7 +17,8 @@ from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus, RiskLevel
 from orders.risk import level_for
 from shipping import carriers
-from shipping.models import Shipment
+from shipping.forms import ShipmentForm
+from shipping.models import Shipment, ShippingMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +322,18 @@ class TestSeededRisk:
             assert {"address_mismatch", "address_country_mismatch"} & {
                 s["code"] for s in order["risk_signals"]
             }, order
+
+
+def test_demo_offers_shipping_methods_once(db):
+    call_command("demo", orders=0, stdout=StringIO())
+    call_command("demo", orders=0, stdout=StringIO())
+
+    methods = list(ShippingMethod.objects.filter(is_active=True).order_by("position"))
+    assert [m.name for m in methods] == ["Standard", "2-day", "Overnight"]
+    standard = methods[0]
+    assert (standard.price, standard.free_from_subtotal) == (Decimal("5.99"), Decimal("75.00"))
+    assert all(m.days_min <= m.days_max for m in methods)
+    # The shipment form offers them.
+    assert {m.pk for m in ShipmentForm(lines=[]).fields["method"].queryset} == {
+        m.pk for m in methods
+    }

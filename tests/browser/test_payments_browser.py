@@ -55,6 +55,26 @@ def test_staff_charge_a_pending_order_and_see_it_paid_in_place(page, login, live
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+def test_an_approved_charge_with_a_failed_cvv_check_says_so(page, login, live_server, queued):
+    UserFactory(role="staff", username="clerk")
+    GatewayFactory(kind=Gateway.Kind.TEST, name="Test gateway", is_active=True)
+    order = order_with_lines(lines=1, payment_token="tok_cvv_mismatch", risk_level="low")
+
+    login("clerk", "pass-word-123", next_path=f"/orders/{order.number}/")
+    page.get_by_role("button", name="Charge $20.00").click()
+    page.locator("h1 .badge.status-paid").wait_for()
+
+    message = page.locator("#messages .message-warning")
+    assert message.inner_text().startswith(
+        "Approved — but the card's CVV check failed; the order is held for review."
+    )
+    page.locator("#order-timeline").get_by_text(
+        "Held for review: the card's CVV check failed on an approved charge of $20.00."
+    ).wait_for()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_a_declined_charge_offers_the_payment_update_email(page, login, live_server, queued):
     UserFactory(role="staff", username="clerk")
     GatewayFactory(kind=Gateway.Kind.TEST, name="Test gateway", is_active=True)

@@ -355,8 +355,8 @@ def test_bulk_change_changes_each_order_and_summarises_the_refused(staff_client,
         in summary
     )
     assert (
-        f"#{done.number} Complete → In process: An order that is Complete cannot become In process"
-        in summary
+        f"#{done.number} Complete → In process: Complete cannot become In process."
+        " This order shipped, so Complete is final" in summary
     )
     statuses = dict(Order.objects.values_list("number", "status"))
     assert [statuses[o.number] for o in chosen] == ["in_process"] * 3 + ["paid", "complete"]

@@ -242,9 +242,93 @@ def test_signal_is_sent_after_the_status_is_saved():
 @pytest.mark.django_db
 def test_paid_needs_a_recorded_payment():
     order = order_with_lines(lines=1)
-    with pytest.raises(TransitionRefused, match="through a payment"):
+    with pytest.raises(
+        TransitionRefused, match="Paid needs a payment: charge it or record an offline payment"
+    ):
         order_transition(order_id=order.pk, to=S.PAID, actor=ACTOR)
     order.refresh_from_db()
     assert order.status == S.PENDING and not order.stock_committed
     assert S.PAID not in {t.target for t in allowed_transitions(order)}
     assert S.PAID in {t.target for t in allowed_transitions(order, with_payment=True)}
+
+
+# What a refusal may name as the way forward: a payment, a shipment, a move the order can make
+# now (by its label), or, from a final status, what to do instead.
+WAYS_FORWARD = (
+    "charge it or record an offline payment",
+    "record a shipment with its courier and tracking number",
+    "is final",
+    "complete it instead",
+)
+
+
+def refusal_of(order, target):
+    with pytest.raises(TransitionRefused) as refused:
+        order_transition(order_id=order.pk, to=target, actor=ACTOR)
+    return str(refused.value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ships", [True, False], ids=["ships", "digital"])
+@pytest.mark.parametrize(("source", "target"), list(itertools.product(S.values, S.values)))
+def test_every_refused_move_names_what_would_allow_it(source, target, ships):
+    order = order_with_lines(lines=1, status=source) if ships else digital_order(source)
+    now = allowed_transitions(order, with_payment=True, with_shipment=True)
+    if target in {move.target for move in now} and target not in {S.PAID, S.SHIPPED}:
+        return  # allowed: not a refusal
+    message = refusal_of(order, target)
+    assert not message.rstrip(".").endswith(f"cannot become {S(target).label}")
+    labels = tuple(f"“{move.label}”" for move in now)
+    assert any(way in message for way in WAYS_FORWARD + labels), message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        (
+            S.PENDING,
+            S.IN_PROCESS,
+            "Pending cannot become In process: the order must be paid first"
+            " (charge it or record an offline payment).",
+        ),
+        (
+            S.PENDING,
+            S.DELIVERED,
+            "Pending cannot become Delivered: the order must be paid first"
+            " (charge it or record an offline payment), then Shipped.",
+        ),
+        (
+            S.PAID,
+            S.DELIVERED,
+            "Paid cannot become Delivered: it must be shipped first"
+            " (record a shipment with its courier and tracking number).",
+        ),
+        (
+            S.PAID,
+            S.SHIPPED,
+            "Shipped needs a courier and a tracking number:"
+            " record a shipment with its courier and tracking number.",
+        ),
+        (
+            S.SHIPPED,
+            S.CANCELLED,
+            "Shipped cannot become Cancelled; what it can do now: “Mark delivered” or “Complete”.",
+        ),
+        (
+            S.CANCELLED,
+            S.PAID,
+            "Cancelled cannot become Paid: Cancelled is final; enter a new order instead"
+            " (one that was never paid can also be deleted).",
+        ),
+    ],
+)
+def test_refusals_say_what_would_allow_the_move(source, target, message):
+    assert refusal_of(order_with_lines(lines=1, status=source), target) == message
+
+
+@pytest.mark.django_db
+def test_a_completed_shipped_order_says_it_is_final_and_what_to_do_instead():
+    message = refusal_of(order_with_lines(lines=1, status=S.COMPLETE), S.IN_PROCESS)
+    assert message.startswith("Complete cannot become In process. This order shipped, so")
+    assert "Complete is final" in message and "Add a note to its timeline" in message

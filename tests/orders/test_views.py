@@ -210,7 +210,10 @@ def test_mark_paid_is_refused_by_the_status_form(staff_client):
     response = staff_client.post(status_url(order), {"to": "paid", "next": LIST}, follow=True)
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
-    assert any("charge it, or record a manual payment" in m for m in messages_of(response))
+    assert any(
+        "Paid needs a payment: charge it or record an offline payment" in m
+        for m in messages_of(response)
+    )
 
 
 def test_refused_status_change_shows_why_and_changes_nothing(staff_client):
@@ -219,7 +222,10 @@ def test_refused_status_change_shows_why_and_changes_nothing(staff_client):
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert not order.events.exists()
-    assert any("Items are still waiting to be shipped." in m for m in messages_of(response))
+    assert any(
+        "Items are still waiting to be shipped: record a shipment" in m
+        for m in messages_of(response)
+    )
 
 
 def test_a_move_the_table_does_not_know_is_refused(staff_client):
@@ -266,7 +272,7 @@ def test_htmx_refused_status_change_returns_the_unchanged_row_with_the_reason(st
     )
     html = response.content.decode()
     assert 'class="badge status-paid">Paid<' in html
-    assert "Items are still waiting to be shipped." in html
+    assert "Items are still waiting to be shipped: record a shipment" in html
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
@@ -388,7 +394,7 @@ def test_refused_status_change_from_the_detail_page(staff_client):
         status_url(order), {"to": "complete", "next": detail_url(order)}, follow=True
     )
     assert response.redirect_chain[-1][0] == detail_url(order)
-    assert "Items are still waiting to be shipped." in response.content.decode()
+    assert "Items are still waiting to be shipped: record a shipment" in response.content.decode()
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 

@@ -41,7 +41,21 @@ def test_a_high_risk_order_is_held_for_review(auto_charge, django_capture_on_com
     assert order.status == OrderStatus.PENDING
     assert not Payment.objects.exists()
     held = order.events.get(kind=OrderEvent.Kind.PAYMENT)
-    assert held.message.startswith("Held from automatic charging: high fraud risk")
+    assert held.message == (
+        "Held for review: high fraud risk, so it was not charged automatically."
+        " Review it and charge by hand."
+    )
+
+
+def test_an_automatic_charge_approved_with_a_failed_check_is_held_the_same_way(
+    auto_charge, django_capture_on_commit_callbacks
+):
+    order = place(django_capture_on_commit_callbacks, payment_token="tok_avs_mismatch")
+    assert order.status == OrderStatus.PAID
+    messages = list(order.events.values_list("message", flat=True))
+    assert any(
+        m.startswith("Held for review: the card's address (AVS) check failed") for m in messages
+    )
 
 
 def test_a_declined_automatic_charge_leaves_the_order_pending(

@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from catalog.models import DigitalFile, SerialCode
 from orders.actors import Actor
-from orders.models import DownloadLink, OrderEvent, OrderStatus, RiskLevel
+from orders.models import DownloadLink, Order, OrderEvent, OrderStatus, RiskLevel
 from orders.services import order_transition
 from payments.charging import NoGatewayConfigured, order_charge
 from payments.gateways.base import ChargeResult, GatewayTimeout, RefundResult
@@ -493,3 +493,34 @@ def test_a_free_order_captured_at_checkout_is_paid_without_a_payment_row():
     # Nothing on it ships, so paid is done: it completes at once.
     assert order.status == OrderStatus.COMPLETE and order.first_paid_at is not None
     assert not Payment.objects.filter(order=order).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payment_method", "failed"),
+    [
+        ("pm_card_cvcCheckFail", "the card's CVV check failed"),
+        ("pm_card_avsFail", "the card's address (AVS) check failed"),
+    ],
+)
+def test_an_approved_charge_with_a_failed_check_says_so_and_holds_the_order(
+    stripe_gateway, staff, payment_method, failed
+):
+    order, _ = pending_order(token=payment_method)
+
+    outcome = order_charge(order_id=order.pk, actor=staff)
+
+    assert outcome.approved and outcome.held == failed
+    assert f"approved — but {failed}; the order is held for review" in outcome.message
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    held = f"Held for review: {failed} on an approved charge of $20.00."
+    assert held in payment_events(order)
+
+
+@pytest.mark.django_db
+def test_an_approved_charge_whose_checks_pass_is_not_held(stripe_gateway, staff):
+    order, _ = pending_order(token="pm_card_visa")
+    outcome = order_charge(order_id=order.pk, actor=staff)
+    assert outcome.approved and not outcome.held
+    assert not any(m.startswith("Held") for m in payment_events(Order.objects.get(pk=order.pk)))

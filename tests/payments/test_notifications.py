@@ -84,6 +84,10 @@ def test_paid_notification_pays_the_order(test_gateway):
         test_gateway,
     )
     assert "avs_mismatch" in {s["code"] for s in order.risk_signals}
+    assert order.events.filter(
+        kind=OrderEvent.Kind.PAYMENT,
+        message__startswith="Held for review: the card's address (AVS) check failed on the payment",
+    ).exists()
     notification = GatewayNotification.objects.get()
     assert (notification.order, notification.outcome, notification.event_type) == (
         order,

@@ -136,6 +136,19 @@ def test_charge_approved_marks_the_order_paid_and_shows_the_authorization_code(
         assert text in payments, text
 
 
+def test_charge_approved_with_a_failed_cvv_check_says_so_and_holds_the_order(staff_client, gateway):
+    order = pending("tok_cvv_mismatch")
+    page = staff_client.post(charge_url(order), follow=True)
+    code = PaymentAttempt.objects.get(order=order).authorization_code
+    assert (
+        "Approved — but the card's CVV check failed; the order is held for review."
+        f" Authorization code {code}. Order #{order.number} is paid."
+    ) in messages_of(page)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.events.filter(message__startswith="Held for review: the card's CVV").exists()
+
+
 def test_charge_under_htmx_answers_the_order_partial_with_the_message(staff_client, gateway):
     order = pending("tok_approve")
     response = staff_client.post(charge_url(order), HTTP_HX_REQUEST="true")

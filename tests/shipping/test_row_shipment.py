@@ -3,6 +3,7 @@ asks in place for the courier and tracking numbers and records a real shipment o
 left to send (shipping registers the form with orders.moves; orders never imports shipping)."""
 
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -130,7 +131,7 @@ def test_a_bad_number_is_refused_with_the_carriers_message_then_recorded_with_a_
 def test_a_missing_courier_or_number_is_said_in_the_form(staff_client):
     order = order_with_lines(lines=1, status=OrderStatus.PAID)
     html = staff_client.post(in_row_url(order), {"tracking_numbers": " "}, **HTMX).content.decode()
-    assert "Choose the carrier or courier that took the shipment." in html
+    assert "Choose the carrier or courier that took the shipment, or type its name." in html
     assert "Enter the tracking number the courier gave you." in html
     assert not Shipment.objects.exists()
 
@@ -188,3 +189,32 @@ def test_a_line_that_does_not_ship_is_left_out(staff_client):
     staff_client.post(in_row_url(order), {"carrier": ups(), "tracking_numbers": UPS_OK}, **HTMX)
     skus = Shipment.objects.get(order=order).lines.values_list("order_line__sku", flat=True)
     assert "EBOOK" not in skus
+
+
+def test_mark_shipped_on_a_row_that_cannot_ship_yet_says_what_would_allow_it(staff_client):
+    pending = order_with_lines(lines=1)
+    response = staff_client.post(
+        status_url(pending), {"to": "shipped", "partial": "row", "next": LIST}, **HTMX
+    )
+    assert (
+        f"Order #{pending.number} was not changed: Pending cannot become Shipped:"
+        " the order must be paid first (charge it or record an offline payment)."
+    ) in unescape(response.content.decode())
+    assert not Shipment.objects.filter(order=pending).exists()
+
+
+def test_the_row_form_takes_a_courier_typed_by_name(staff_client):
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
+    assert 'name="carrier_name"' in open_form(staff_client, order)
+    response = staff_client.post(
+        in_row_url(order),
+        {"carrier": "", "carrier_name": "Bike Messenger Co", "tracking_numbers": "BM-9"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    assert Shipment.objects.get(order=order).carrier.name == "Bike Messenger Co"
+    assert f"Order #{order.number} is shipped by Bike Messenger Co, tracking BM-9." in unescape(
+        response.content.decode()
+    )

@@ -125,3 +125,32 @@ def test_still_to_send_counts_what_remains_of_a_partly_sent_line(staff_client):
     staff_client.post(record_url(order), form_data(order, **{f"qty_{line.pk}": 1}))
     html = staff_client.get(reverse("orders:detail", args=[order.number])).content.decode()
     assert "2 of 3 ×" in html and "(1 sent)" in html
+
+
+def test_staff_record_a_shipment_with_a_courier_typed_by_name(staff_client):
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
+    data = form_data(order, "LOCAL-77", carrier="", carrier_name="Corner Couriers")
+    staff_client.post(record_url(order), data)
+    shipment = Shipment.objects.get()
+    assert shipment.carrier.name == "Corner Couriers"
+    # Next time it is in the list.
+    another = order_with_lines(lines=1, status=OrderStatus.PAID)
+    html = staff_client.get(reverse("orders:detail", args=[another.number])).content.decode()
+    assert f'<option value="{shipment.carrier.pk}">Corner Couriers</option>' in html
+
+
+@pytest.mark.parametrize(
+    ("carrier", "name", "error"),
+    [
+        ("ups", "Corner Couriers", "not both"),
+        ("", "", "or type its name"),
+    ],
+)
+def test_a_courier_chosen_and_typed_or_neither_is_refused(staff_client, carrier, name, error):
+    order = order_with_lines(lines=1, status=OrderStatus.PAID)
+    pk = Carrier.objects.get(code="ups").pk if carrier else ""
+    data = form_data(order, carrier=pk, carrier_name=name)
+    html = staff_client.post(record_url(order), data).content.decode()
+    assert error in html
+    assert not Shipment.objects.exists()
+    assert not Carrier.objects.filter(name="Corner Couriers").exists()

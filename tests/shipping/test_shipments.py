@@ -223,3 +223,67 @@ def test_tracking_correction_checks_the_number(ups):
 def test_lines_never_exceed_what_was_ordered_in_the_database():
     line = paid_order(1).lines.get()
     assert OrderLine.objects.filter(pk=line.pk, quantity_fulfilled__lte=0).exists()
+
+
+def test_a_courier_typed_by_name_is_kept_for_next_time():
+    order = paid_order(1)
+    shipment = shipment_create(
+        order_id=order.pk,
+        carrier_name="  Speedy   Couriers ",
+        tracking_numbers=["SPD-42 a"],
+        actor=ACTOR,
+    )
+    carrier = shipment.carrier
+    assert (carrier.name, carrier.is_active, carrier.tracking_url_template) == (
+        "Speedy Couriers",
+        True,
+        "",
+    )
+    assert not carrier.is_known  # no tracking-number check: any reference
+    assert shipment.tracking_numbers.get().number == "SPD-42 a"
+    assert carrier.code == "speedy-couriers"
+    # Typed again in another case, it is the same courier.
+    again = shipment_create(
+        order_id=paid_order(1).pk,
+        carrier_name="SPEEDY couriers",
+        tracking_numbers=["X1"],
+        actor=ACTOR,
+    )
+    assert again.carrier == carrier
+    assert Carrier.objects.filter(name__iexact="speedy couriers").count() == 1
+
+
+def test_a_typed_courier_is_not_kept_when_the_shipment_is_refused():
+    order = paid_order(1)
+    with pytest.raises(ShipmentError):
+        shipment_create(
+            order_id=order.pk, carrier_name="Ghost Post", tracking_numbers=[" "], actor=ACTOR
+        )
+    assert not Carrier.objects.filter(name="Ghost Post").exists()
+
+
+def test_a_typed_name_of_a_built_in_carrier_is_that_carrier_with_its_check(ups):
+    with pytest.raises(TrackingNumberInvalid):
+        shipment_create(
+            order_id=paid_order(1).pk, carrier_name="ups", tracking_numbers=[UPS_BAD], actor=ACTOR
+        )
+    shipment = shipment_create(
+        order_id=paid_order(1).pk, carrier_name="ups", tracking_numbers=[UPS_OK], actor=ACTOR
+    )
+    assert shipment.carrier == ups
+
+
+def test_a_typed_name_of_a_switched_off_courier_is_refused(ups):
+    Carrier.objects.filter(pk=ups.pk).update(is_active=False)
+    with pytest.raises(ShipmentError, match="switched off in Settings"):
+        shipment_create(
+            order_id=paid_order(1).pk, carrier_name="UPS", tracking_numbers=[UPS_OK], actor=ACTOR
+        )
+
+
+def test_a_typed_name_whose_code_is_taken_gets_another_code():
+    Carrier.objects.create(name="Other name", code="royal-mail")
+    shipment = shipment_create(
+        order_id=paid_order(1).pk, carrier_name="Royal Mail", tracking_numbers=["RM1"], actor=ACTOR
+    )
+    assert shipment.carrier.code == "royal-mail-2"
