@@ -33,12 +33,38 @@ def env_seconds(name: str, default: float) -> float:
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("BACKOFFICE_TESTING", False)
 
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+# Keys published somewhere (this repository, Django's startproject): never for production, where
+# the key signs sessions and, without GATEWAY_ENCRYPTION_KEY, encrypts gateway credentials.
+PLACEHOLDER_SECRET_KEYS = {
+    DEVELOPMENT_SECRET_KEY,
+    "change-me-in-production-use-a-long-random-string",  # docker-compose.yml's former default
+    "build-only",
+}
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """A published placeholder, startproject's throwaway, or shorter/plainer than Django's own
+    check (security.W009) accepts."""
+    return (
+        key in PLACEHOLDER_SECRET_KEYS
+        or key.startswith("django-insecure")
+        or len(key) < 50
+        or len(set(key)) < 5
+    )
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+        SECRET_KEY = DEVELOPMENT_SECRET_KEY
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+elif not (DEBUG or TESTING) and secret_key_is_weak(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder or too weak for DEBUG off: set a random value of 50+ "
+        "characters, e.g. python -c \"import secrets; print(secrets.token_urlsafe(50))\"."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
