@@ -63,7 +63,7 @@ if not SECRET_KEY:
 elif not (DEBUG or TESTING) and secret_key_is_weak(SECRET_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY is a placeholder or too weak for DEBUG off: set a random value of 50+ "
-        "characters, e.g. python -c \"import secrets; print(secrets.token_urlsafe(50))\"."
+        'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
@@ -229,6 +229,9 @@ STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "USD").upper()
 STORE_CURRENCY_PLACES = int(os.environ.get("STORE_CURRENCY_PLACES", "2"))
 # Encrypts gateway credentials at rest (a Fernet key); derived from SECRET_KEY when unset.
 GATEWAY_ENCRYPTION_KEY = os.environ.get("GATEWAY_ENCRYPTION_KEY", "")
+# Where a Stripe gateway may send its secret key (its API base URL): Stripe's API only; the
+# tests add their local fake server. An origin without a port allows any port.
+STRIPE_API_ORIGINS = ["https://api.stripe.com"]
 # How long a buyer's download links work (they are revoked at once by a rollback).
 DOWNLOAD_LINK_DAYS = int(os.environ.get("DOWNLOAD_LINK_DAYS", "14"))
 # How often an open back-office page asks whether new online orders came in (the nav badge).
