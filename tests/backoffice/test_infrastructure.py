@@ -84,7 +84,9 @@ def test_production_refuses_to_start_without_a_secret_key():
     ],
 )
 def test_production_refuses_a_placeholder_secret_key(key):
-    result = _settings_in_subprocess({"DATABASE_URL": os.environ["DATABASE_URL"], "SECRET_KEY": key})
+    result = _settings_in_subprocess(
+        {"DATABASE_URL": os.environ["DATABASE_URL"], "SECRET_KEY": key}
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is a placeholder or too weak" in result.stderr
 
