@@ -274,6 +274,12 @@ EXPORT_INLINE_MAX_ROWS_XLSX = int(os.environ.get("EXPORT_INLINE_MAX_ROWS_XLSX", 
 EXPORT_KEEP_DAYS = 7
 
 # --- Security -------------------------------------------------------------------------------
+# Behind a load balancer every request comes from its address: the client's is the entry
+# TRUSTED_PROXY_COUNT places from the right of TRUSTED_PROXY_HEADER (each proxy appends the
+# address it received from). 0: no proxy, REMOTE_ADDR is the client. Rate limits and the
+# sign-in lockout key on it (backoffice.throttling.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "X-Forwarded-For")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
