@@ -192,6 +192,7 @@ def track(request, token: str):
     response = render(request, "shipping/tracking/order.html", {"order": order})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to carrier sites
+    response["Cache-Control"] = "private, no-store"  # personal data behind a secret link
     return response
 
 

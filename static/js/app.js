@@ -114,6 +114,14 @@
     return badge ? badge.dataset.newOrders + "/" + badge.dataset.since : "";
   }
 
+  // The badge polls only while the tab is visible (here, not in an hx-trigger filter: those
+  // are evaluated as code, which the Content-Security-Policy refuses).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "new-orders" && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     if (target.id !== "new-orders" || !event.detail.shouldSwap) return;
@@ -146,6 +154,11 @@
     document.addEventListener(type, function () {
       if (soundOn()) audioContext();
     }, { once: true, capture: true });
+  });
+
+  // Print buttons (no inline handlers: the Content-Security-Policy allows none).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
   });
 
   // Close the user menu when clicking elsewhere.
