@@ -235,7 +235,7 @@ AUTHENTICATION_BACKENDS = [
 # for LOGIN_COOLOFF_MINUTES, even with the right password; a successful sign-in clears them.
 # A store admin unlocks early with `manage.py axes_reset_username NAME`.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "backoffice.throttling.client_ip"
