@@ -83,8 +83,15 @@ def test_a_store_admin_adds_a_user_with_one_role(store_admin_client):
 
 
 def test_a_store_admin_cannot_change_a_superuser(store_admin_client):
-    root = UserFactory(is_superuser=True, is_staff=True)
+    root = UserFactory(is_superuser=True, is_staff=True, role=None)
+    root.set_password("root-pass-word-1")
+    root.save()
     assert store_admin_client.get(change_url(root)).status_code in (302, 403, 404)
     store_admin_client.post(change_url(root), escalation(root, role="staff", is_active=""))
+    password_url = reverse("admin:auth_user_password_change", args=[root.pk])
+    store_admin_client.post(
+        password_url, {"password1": "taken-Over-123", "password2": "taken-Over-123"}
+    )
     root.refresh_from_db()
     assert root.is_active and root.is_superuser
+    assert root.check_password("root-pass-word-1")
