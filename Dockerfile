@@ -5,9 +5,10 @@ WORKDIR /app
 COPY requirements/lock.txt requirements/lock.txt
 RUN pip install --no-cache-dir -r requirements/lock.txt
 COPY . .
-# collectstatic needs a key to import the settings; the real one comes from the environment.
-RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
-    python manage.py collectstatic --noinput
+# collectstatic needs a key to import the settings (a throwaway one, random so the settings
+# accept it); the real one comes from the environment.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 RUN useradd --create-home app && mkdir -p /app/.data && chown -R app /app/.data
 USER app
 EXPOSE 8000

@@ -128,6 +128,25 @@ def is_store_admin(user) -> bool:
     return user.is_active and (user.is_superuser or user.groups.filter(name=STORE_ADMIN).exists())
 
 
+def role_of(user) -> str:
+    """The user's role key ("staff" or "admin"), or "" without one."""
+    names = set(user.groups.values_list("name", flat=True)) if user.pk else set()
+    return next((key for key, name in ROLES.items() if name in names), "")
+
+
+def user_set_role(user, role: str) -> None:
+    """Give a saved user exactly one role: its group and nothing else, and `is_staff` (the
+    Django admin's door) only for store admins. Never touches `is_superuser`."""
+    if role not in ROLES:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    group = Group.objects.get(name=ROLES[role])
+    if user.is_staff != (role == "admin"):
+        user.is_staff = role == "admin"
+        user.save(update_fields=["is_staff"])
+    user.groups.set([group])
+    user.user_permissions.clear()
+
+
 def user_create_with_role(*, username: str, password: str, role: str, email: str = ""):
     """Create (or update) a back-office user with exactly one role: "staff" or "admin".
 
@@ -138,13 +157,12 @@ def user_create_with_role(*, username: str, password: str, role: str, email: str
 
     if role not in ROLES:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    groups = ensure_roles()
+    ensure_roles()
     with transaction.atomic():
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.email = email or user.email
-        user.is_staff = role == "admin"
         user.is_active = True
         user.set_password(password)
         user.save()
-        user.groups.set([groups[ROLES[role]]])
+        user_set_role(user, role)
     return user

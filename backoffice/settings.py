@@ -6,10 +6,12 @@ production when DEBUG is off: secure cookies, HSTS, no default SECRET_KEY.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,12 +35,38 @@ def env_seconds(name: str, default: float) -> float:
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("BACKOFFICE_TESTING", False)
 
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+# Keys published somewhere (this repository, Django's startproject): never for production, where
+# the key signs sessions and, without GATEWAY_ENCRYPTION_KEY, encrypts gateway credentials.
+PLACEHOLDER_SECRET_KEYS = {
+    DEVELOPMENT_SECRET_KEY,
+    "change-me-in-production-use-a-long-random-string",  # docker-compose.yml's former default
+    "build-only",
+}
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """A published placeholder, startproject's throwaway, or shorter/plainer than Django's own
+    check (security.W009) accepts."""
+    return (
+        key in PLACEHOLDER_SECRET_KEYS
+        or key.startswith("django-insecure")
+        or len(key) < 50
+        or len(set(key)) < 5
+    )
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+        SECRET_KEY = DEVELOPMENT_SECRET_KEY
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+elif not (DEBUG or TESTING) and secret_key_is_weak(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder or too weak for DEBUG off: set a random value of 50+ "
+        'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -52,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "axes",
     "django_filters",
     "django_tables2",
     "django_htmx",
@@ -85,9 +114,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "backoffice.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns django-axes' lockout into our login page with a message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -203,7 +236,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["backoffice.auth.CachedPermissionsBackend"]
+# django-axes first: it refuses a locked-out account or client before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "backoffice.auth.CachedPermissionsBackend",
+]
+# Sign-in throttle (django-axes, attempts kept in the database): LOGIN_FAILURE_LIMIT failed
+# sign-ins to one account, or from one client (any accounts), lock that account or client out
+# for LOGIN_COOLOFF_MINUTES, even with the right password; a successful sign-in clears them.
+# A store admin unlocks early with `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.accounts.login_locked_out"
+# Password-reset emails an hour: to one address, and requests from one client.
+PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3"))
+PASSWORD_RESET_LIMIT_PER_CLIENT = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_CLIENT", "10"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -214,6 +264,9 @@ STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "USD").upper()
 STORE_CURRENCY_PLACES = int(os.environ.get("STORE_CURRENCY_PLACES", "2"))
 # Encrypts gateway credentials at rest (a Fernet key); derived from SECRET_KEY when unset.
 GATEWAY_ENCRYPTION_KEY = os.environ.get("GATEWAY_ENCRYPTION_KEY", "")
+# Where a Stripe gateway may send its secret key (its API base URL): Stripe's API only; the
+# tests add their local fake server. An origin without a port allows any port.
+STRIPE_API_ORIGINS = ["https://api.stripe.com"]
 # How long a buyer's download links work (they are revoked at once by a rollback).
 DOWNLOAD_LINK_DAYS = int(os.environ.get("DOWNLOAD_LINK_DAYS", "14"))
 # How often an open back-office page asks whether new online orders came in (the nav badge).
@@ -256,6 +309,12 @@ EXPORT_INLINE_MAX_ROWS_XLSX = int(os.environ.get("EXPORT_INLINE_MAX_ROWS_XLSX", 
 EXPORT_KEEP_DAYS = 7
 
 # --- Security -------------------------------------------------------------------------------
+# Behind a load balancer every request comes from its address: the client's is the entry
+# TRUSTED_PROXY_COUNT places from the right of TRUSTED_PROXY_HEADER (each proxy appends the
+# address it received from). 0: no proxy, REMOTE_ADDR is the client. Rate limits and the
+# sign-in lockout key on it (core.throttling.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "X-Forwarded-For")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -267,6 +326,22 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+
+# Content-Security-Policy (django-csp) on every response: our pages load scripts and styles
+# from our own origin only (no inline script, no style="" attributes); the email preview's
+# sandboxed frame adds style-src-attr for the email's inline styles (notifications.views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from . import accounts
 from .api import api, unknown_path
 from .health import health, workers
 from .views import PasswordChangeDoneView, PasswordChangeView, favicon
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False), name="home"),
+    path(
+        "accounts/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     # Before Django's own: the same names and paths, with the back office's templates (the
     # admin's change-password page keeps its own).
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),

@@ -5,6 +5,7 @@ from django import forms
 from orders.formatting import money
 
 from . import crypto
+from .gateways.stripe import api_base_allowed
 from .models import Gateway, Payment
 from .services import PaymentInfo
 
@@ -121,7 +122,7 @@ class GatewayForm(forms.Form):
         label="API base URL (optional)",
         required=False,
         assume_scheme="https",
-        help_text="Leave blank for Stripe's own API; set it only for a test server.",
+        help_text="Leave blank for Stripe’s own API; only Stripe’s hosts are accepted.",
     )
 
     # form field → (gateway kind, credentials key, secret?)
@@ -136,6 +137,7 @@ class GatewayForm(forms.Form):
         self.gateway = gateway
         initial = kwargs.setdefault("initial", {})
         self.saved: dict[str, str] = {}  # field → the saved secret, masked
+        self.saved_api_base = ""
         self.unreadable = ""
         if gateway is None:
             initial.setdefault("mode", Gateway.Mode.TEST)
@@ -147,6 +149,7 @@ class GatewayForm(forms.Form):
                 stored = gateway.credentials
             except ValueError as exc:
                 stored, self.unreadable = {}, str(exc)
+            self.saved_api_base = stored.get("api_base", "")
             for field, (kind, key, secret) in self.CREDENTIALS.items():
                 if kind != gateway.kind:
                     continue
@@ -189,10 +192,27 @@ class GatewayForm(forms.Form):
         secret_key = data.get("stripe_secret_key") or ""
         if kind == Gateway.Kind.STRIPE and secret_key and not secret_key.startswith(("sk_", "rk_")):
             self.add_error("stripe_secret_key", "A Stripe secret key starts with sk_ (or rk_).")
+        if kind == Gateway.Kind.STRIPE:
+            self._clean_api_base(data)
         webhook = data.get("stripe_webhook_secret") or ""
         if kind == Gateway.Kind.STRIPE and webhook and not webhook.startswith("whsec_"):
             self.add_error("stripe_webhook_secret", "Stripe's signing secrets start with whsec_.")
         return data
+
+    def _clean_api_base(self, data: dict) -> None:
+        """The secret key goes to the API base: only to Stripe's own hosts, and a new address
+        needs the key entered again (an admin cannot send the saved one elsewhere)."""
+        api_base = data.get("stripe_api_base") or ""
+        if api_base and not api_base_allowed(api_base):
+            self.add_error(
+                "stripe_api_base",
+                "The API base URL must be Stripe’s own (https://api.stripe.com) or left blank.",
+            )
+        elif api_base != self.saved_api_base and not data.get("stripe_secret_key"):
+            self.add_error(
+                "stripe_secret_key",
+                "Enter the secret key again to change the API base URL: the key is sent there.",
+            )
 
     def credentials(self) -> dict[str, str]:
         """The credentials entered for the gateway's kind; blank secrets mean "keep"."""

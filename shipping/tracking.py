@@ -5,18 +5,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import throttling
 from core.text import has_nul
 from orders.models import Order, OrderLine, OrderStatus
 
 from .models import OrderTracking, Shipment
 
-# Lookup attempts (POSTs of the form) one client IP may make per window.
+# Lookup attempts (POSTs of the form) one client may make per window, and lookups of one order
+# number whoever asks (guessing its email from many addresses).
 LOOKUP_LIMIT = 10
+LOOKUP_LIMIT_PER_ORDER = 20
 LOOKUP_WINDOW = 10 * 60  # seconds
 
 CUSTOMER_STATUS = {
@@ -69,15 +71,18 @@ def order_for_lookup(*, number: int, email: str) -> Order | None:
 
 
 def lookup_allowed(client_ip: str) -> bool:
-    """Count one lookup attempt from this IP; False once it has used up the window's allowance."""
-    key = f"shipping:track-lookup:{client_ip or 'unknown'}"
-    cache.add(key, 0, timeout=LOOKUP_WINDOW)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=LOOKUP_WINDOW)
-        attempts = 1
-    return attempts <= LOOKUP_LIMIT
+    """Count one lookup attempt from this client; False once it has used up the window's
+    allowance."""
+    return throttling.allow(
+        f"track-lookup:{client_ip or 'unknown'}", limit=LOOKUP_LIMIT, window=LOOKUP_WINDOW
+    )
+
+
+def lookup_of_order_allowed(number: int) -> bool:
+    """Count one lookup of this order number; False once it was looked up too often."""
+    return throttling.allow(
+        f"track-lookup-order:{number}", limit=LOOKUP_LIMIT_PER_ORDER, window=LOOKUP_WINDOW
+    )
 
 
 @dataclass(frozen=True)

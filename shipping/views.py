@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import throttling
 from orders.actors import Actor
 from orders.models import OrderLine
 from orders.views import back_to_order, order_detail_response, order_id_or_404, order_row_response
@@ -201,6 +202,7 @@ def track(request, token: str):
     response = render(request, "shipping/tracking/order.html", {"order": order})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to carrier sites
+    response["Cache-Control"] = "private, no-store"  # personal data behind a secret link
     return response
 
 
@@ -209,14 +211,16 @@ def track(request, token: str):
 @require_http_methods(["GET", "POST"])
 def track_lookup(request):
     """Find a tracking page by order number and email. A wrong email and an unknown number
-    give the same answer; attempts are limited per client IP."""
+    give the same answer; attempts are limited per client and per order number."""
     if request.method == "GET":
         form = TrackingLookupForm()
     else:
-        if not tracking.lookup_allowed(request.META.get("REMOTE_ADDR", "")):
+        if not tracking.lookup_allowed(throttling.client_ip(request)):
             return render(request, "shipping/tracking/rate_limited.html", status=429)
         form = TrackingLookupForm(request.POST)
         if form.is_valid():
+            if not tracking.lookup_of_order_allowed(form.cleaned_data["number"]):
+                return render(request, "shipping/tracking/rate_limited.html", status=429)
             order = tracking.order_for_lookup(
                 number=form.cleaned_data["number"], email=form.cleaned_data["email"]
             )

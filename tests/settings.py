@@ -17,3 +17,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Each test process gets its own cache namespace in the shared Redis (xdist workers have their
 # own databases, so their user ids overlap).
 CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"  # noqa: F405
+
+# The fake Stripe server (tests/payments/fake_stripe.py) listens on a free local port.
+STRIPE_API_ORIGINS = [*STRIPE_API_ORIGINS, "http://127.0.0.1"]  # noqa: F405

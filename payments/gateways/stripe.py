@@ -10,8 +10,10 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 import stripe
+from django.conf import settings
 
 from ..models import Gateway
 from . import signing
@@ -54,6 +56,24 @@ EVENT_KINDS = {
 CHECKS = {"pass": "match", "fail": "mismatch"}
 
 
+def api_base_allowed(url: str) -> bool:
+    """Whether the secret key may be sent to this API base: the scheme and host of one of
+    settings.STRIPE_API_ORIGINS (Stripe's own; the tests add their local fake server). An
+    origin without a port allows any port of that host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    for origin in settings.STRIPE_API_ORIGINS:
+        allowed = urlsplit(origin)
+        if (parts.scheme, parts.hostname) == (allowed.scheme, allowed.hostname) and (
+            allowed.port is None or allowed.port == port
+        ):
+            return True
+    return False
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
     exponent = 0 if currency.upper() in ZERO_DECIMAL else 2
     return int((amount * 10**exponent).to_integral_value())
@@ -86,6 +106,11 @@ class StripeGatewayClient:
 
     def _client(self) -> stripe.StripeClient:
         api_base = self.credentials.get("api_base")
+        if api_base and not api_base_allowed(api_base):
+            raise GatewayUnavailable(
+                f"The gateway's API base URL {api_base} is not one of Stripe’s hosts: "
+                "a store admin must correct it (and enter the secret key again)."
+            )
         return stripe.StripeClient(
             self.credentials.get("secret_key", ""),
             base_addresses={"api": api_base} if api_base else None,

@@ -159,6 +159,11 @@
     }, { once: true, capture: true });
   });
 
+  // Print buttons (no inline handlers: the Content-Security-Policy allows none).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {

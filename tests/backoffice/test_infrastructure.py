@@ -89,11 +89,35 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-in-production-use-a-long-random-string",  # docker-compose.yml's old default
+        "insecure-local-development-key-never-use-in-production",  # the DEBUG fallback
+        "django-insecure-+r0m#d9kq0u4!f@x1y$v2w3z^a5b6c7d8e9f0g1h2i3j4k5l6",  # startproject's
+        "too-short-a-key-1234",
+        "a" * 60,  # long, but one character
+    ],
+)
+def test_production_refuses_a_placeholder_secret_key(key):
+    result = _settings_in_subprocess(
+        {"DATABASE_URL": os.environ["DATABASE_URL"], "SECRET_KEY": key}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is a placeholder or too weak" in result.stderr
+
+
+def test_compose_requires_the_secret_key_from_the_environment(compose):
+    assert compose["services"]["web"]["environment"]["SECRET_KEY"] == (
+        "${SECRET_KEY:?set SECRET_KEY to a long random string (see README)}"
+    )
+
+
 def test_production_defaults_are_safe_and_come_from_the_environment():
     result = _settings_in_subprocess(
         {
             "DATABASE_URL": os.environ["DATABASE_URL"],
-            "SECRET_KEY": "x" * 50,
+            "SECRET_KEY": "k3Jq9-Vx_pL2mZ7wT0bN4cR8yH1sD6fG5aE9uW3iO7qK2nM0xB",
             "REDIS_URL": "redis://127.0.0.1:6379/3",
             "STORE_TIMEZONE": "America/Chicago",
             "STORE_CURRENCY": "cad",

@@ -493,3 +493,13 @@ def test_stripe_stale_notification_rejected_with_its_reason(stripe_gateway):
         StripeGatewayClient(stripe_gateway).parse_notification(
             body=body, headers={"Stripe-Signature": header}, now=now()
         )
+
+
+def test_stripe_client_refuses_a_saved_api_base_outside_the_allowed_hosts(
+    stripe_gateway, fake_stripe, settings
+):
+    """A gateway saved before the allow-list (or edited in the database) sends no secret."""
+    settings.STRIPE_API_ORIGINS = ["https://api.stripe.com"]
+    with pytest.raises(GatewayUnavailable, match="not one of Stripe’s hosts"):
+        charge(StripeGatewayClient(stripe_gateway), "pm_card_visa")
+    assert fake_stripe.requests == []

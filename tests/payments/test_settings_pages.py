@@ -317,3 +317,62 @@ def test_a_members_own_profile_cannot_be_the_anonymous_one(store_admin_client):
 def test_picking_a_profile_that_is_gone_is_refused(store_admin_client):
     response = store_admin_client.post(ANONYMOUS, {"profile": 987654})
     assert "That profile no longer exists" in response.content.decode()
+
+
+# ---- Where the Stripe secret goes -----------------------------------------------------------
+
+STRIPE_ONLY = ["https://api.stripe.com"]  # what production allows (tests add the fake server)
+
+
+def test_an_api_base_outside_stripes_hosts_is_refused_and_the_secret_never_goes_there(
+    store_admin_client, fake_stripe, settings
+):
+    """The finding: an admin pointed the API base at their own http:// host, left the secret
+    blank (kept), and the next charge sent `Authorization: Bearer sk_…` there."""
+    settings.STRIPE_API_ORIGINS = STRIPE_ONLY
+    gateway = GatewayFactory(
+        kind="stripe",
+        name="Stripe",
+        credentials={"secret_key": STRIPE_KEY, "webhook_secret": STRIPE_WHSEC},
+    )
+    for url in (fake_stripe.url, "http://api.stripe.com", "https://api.stripe.com.evil.example"):
+        response = store_admin_client.post(
+            edit_url(gateway),
+            {"kind": "stripe", "name": "Stripe", "mode": "test", "stripe_api_base": url},
+        )
+        assert "The API base URL must be Stripe’s own (https://api.stripe.com)" in (
+            response.content.decode()
+        )
+        gateway.refresh_from_db()
+        assert gateway.credentials == {"secret_key": STRIPE_KEY, "webhook_secret": STRIPE_WHSEC}
+    assert fake_stripe.requests == []
+
+
+def test_changing_the_api_base_requires_entering_the_secret_key_again(store_admin_client):
+    gateway = GatewayFactory(
+        kind="stripe",
+        name="Stripe",
+        credentials={"secret_key": STRIPE_KEY, "webhook_secret": STRIPE_WHSEC},
+    )
+    data = {"kind": "stripe", "name": "Stripe", "mode": "test"}
+    response = store_admin_client.post(
+        edit_url(gateway), {**data, "stripe_api_base": "http://127.0.0.1:12111"}
+    )
+    assert "Enter the secret key again to change the API base URL" in response.content.decode()
+    gateway.refresh_from_db()
+    assert "api_base" not in gateway.credentials
+
+    new_key = "sk_test_51NewKeyForTheTestServer0000"
+    store_admin_client.post(
+        edit_url(gateway),
+        {**data, "stripe_api_base": "http://127.0.0.1:12111", "stripe_secret_key": new_key},
+    )
+    gateway.refresh_from_db()
+    assert gateway.credentials["api_base"] == "http://127.0.0.1:12111"
+    assert gateway.credentials["secret_key"] == new_key
+    # Unchanged, it may stay blank again.
+    store_admin_client.post(
+        edit_url(gateway), {**data, "name": "Renamed", "stripe_api_base": "http://127.0.0.1:12111"}
+    )
+    gateway.refresh_from_db()
+    assert gateway.name == "Renamed" and gateway.credentials["secret_key"] == new_key

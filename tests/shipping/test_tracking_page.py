@@ -56,7 +56,7 @@ def ip():
     """A client IP with its lookup counter cleared (each test process has its own cache
     prefix, so parallel workers do not share counters)."""
     address = "10.9.8.7"
-    cache.delete(f"shipping:track-lookup:{address}")
+    cache.delete(f"throttle:track-lookup:{address}")
     return address
 
 
@@ -165,7 +165,7 @@ def test_lookups_are_rate_limited_per_ip(client, ip):
     right = {"number": order.number, "email": order.customer_email}
     assert client.post(LOOKUP, right, REMOTE_ADDR=ip).status_code == 429
     other = ip.rsplit(".", 1)[0] + ".251"
-    cache.delete(f"shipping:track-lookup:{other}")
+    cache.delete(f"throttle:track-lookup:{other}")
     assert client.post(LOOKUP, right, REMOTE_ADDR=other).status_code == 302
 
 
