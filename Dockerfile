@@ -2,8 +2,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-COPY requirements/lock.txt requirements/lock.txt
-RUN pip install --no-cache-dir -r requirements/lock.txt
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN pip install --no-cache-dir -r requirements/runtime.txt
 COPY . .
 # collectstatic needs a key to import the settings (a throwaway one, random so the settings
 # accept it); the real one comes from the environment.

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements/runtime.txt requirements/dev.txt pyproject.toml | sha1sum | cut -c1-12)
 # Local runs default to DEBUG (no SECRET_KEY needed); production sets SECRET_KEY and DEBUG=0.
 export DEBUG ?= 1
 # The seed, bench and demo commands live in devtools, which production leaves out.
@@ -14,9 +14,11 @@ BENCH_ORDERS ?= 100000
 
 .PHONY: install run worker beat migrate demo test test-setup chromium services lint bench seed stop-db clean
 
-$(STAMP): requirements/lock.txt pyproject.toml
+# Every target here is for development (run, test, bench): the development lock, which includes
+# the runtime one. Production installs requirements/runtime.txt alone (see the Dockerfile).
+$(STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)

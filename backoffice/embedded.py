@@ -8,12 +8,20 @@ commands and the web process all share one server, as they would share a real on
 import warnings
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def database_url(base_dir: Path) -> str:
     # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is unset
     # (containers, CI) and falls back to /tmp: fine for us, so keep the console quiet.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    import pgserver
+    try:
+        import pgserver
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL=postgres://... (the embedded Postgres of `make run` comes with "
+            "the development dependencies: pip install -r requirements/dev.txt)."
+        ) from exc
 
     pgdata = base_dir / ".data" / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
