@@ -325,7 +325,7 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]  # /health/ and /health/workers/
 
 # Content-Security-Policy (django-csp) on every response: our pages load scripts and styles
 # from our own origin only (no inline script, no style="" attributes); the email preview's
