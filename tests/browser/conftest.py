@@ -120,6 +120,8 @@ def url_of(page):
     return page.url if page is not None else "(no page)"
 
 
+# Screenshots keep the caret as it is (caret="initial"): Playwright hides it by injecting a
+# <style>, which the pages' Content-Security-Policy refuses, and every console error fails a test.
 def save_screenshots(pages, request):
     ARTIFACTS.mkdir(exist_ok=True)
     nodeid = request.node.nodeid
@@ -127,7 +129,9 @@ def save_screenshots(pages, request):
     for i, page in enumerate(pages):
         suffix = f"-{i}" if i else ""
         try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
+            page.screenshot(
+                caret="initial", path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True
+            )
         except Exception as exc:  # a crashed page must not hide the test's own failure
             print(f"No screenshot for {nodeid}: {exc}")
 

@@ -152,7 +152,7 @@ def test_the_desk_is_usable_on_a_tablet(new_context, live_server, paid_order):
     }
     hidden = [name for name, cell in cells.items() if not within_width(cell, 768)]
     assert not hidden, f"the orders list hides {hidden} beyond a tablet's width"
-    tablet.screenshot(path="/tmp/orders_tablet.png")
+    tablet.screenshot(caret="initial", path="/tmp/orders_tablet.png")
 
     tablet.goto(f"{live_server.url}{reverse('orders:detail', args=[pending.number])}")
     charge = tablet.get_by_role("button", name="Charge $40.00")
@@ -171,4 +171,4 @@ def test_the_desk_is_usable_on_a_tablet(new_context, live_server, paid_order):
     }
     assert max(tops["charge"], tops["status"]) < min(tops["items"], tops["timeline"]), tops
     assert tops["charge"] < 1024, "the Charge button is below the first screen"
-    tablet.screenshot(path="/tmp/order_tablet.png")
+    tablet.screenshot(caret="initial", path="/tmp/order_tablet.png")

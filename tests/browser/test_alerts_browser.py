@@ -87,7 +87,7 @@ def test_a_new_online_order_shows_in_the_nav_without_a_reload_and_clears_once_op
     assert badge.locator("[aria-hidden=true]").inner_text() == "1"
     page.wait_for_function("window.__tones === 4")
     assert not violations(page)
-    page.screenshot(path=f"{SCREENSHOTS}/new_orders_badge.png")
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/new_orders_badge.png")
 
     badge.click()
     page.wait_for_url(re.compile(r"/orders/\?channel=online&arrived_after=\d+$"))
@@ -100,7 +100,7 @@ def test_a_new_online_order_shows_in_the_nav_without_a_reload_and_clears_once_op
     assert page.locator("#new-orders a").count() == 0
     assert NewOrdersMarker.objects.get(user=clerk).seen_up_to_id == order.pk
     assert not violations(page)
-    page.screenshot(path=f"{SCREENSHOTS}/new_orders_seen.png")
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/new_orders_seen.png")
 
     # The next one rings again: the bell stayed on across the page load (it is this
     # browser's), and this page counts its own tones.

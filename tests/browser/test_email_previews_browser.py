@@ -32,12 +32,12 @@ def test_a_store_admin_previews_an_email_and_hostile_order_data_runs_nothing(
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
     login("owner", "pass-word-123", next_path="/settings/emails/")
-    page.screenshot(path=f"{SCREENSHOTS}/email_list.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/email_list.png", full_page=True)
     page.get_by_role("link", name="Preview").first.click()
     frame = page.frame_locator("iframe.email-frame")
     frame.get_by_text("is on its way").wait_for()
     assert "Jane Doe" in frame.locator("body").inner_text()
-    page.screenshot(path=f"{SCREENSHOTS}/email_preview_sample.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/email_preview_sample.png", full_page=True)
 
     page.fill("#id_order", str(order.number))
     page.get_by_role("button", name="Preview", exact=True).click()
@@ -48,4 +48,6 @@ def test_a_store_admin_previews_an_email_and_hostile_order_data_runs_nothing(
     assert frame.locator("img").count() == 0
     assert page.title() != "pwned" and dialogs == []
     page.wait_for_timeout(200)
-    page.locator("iframe.email-frame").screenshot(path=f"{SCREENSHOTS}/email_preview_order.png")
+    page.locator("iframe.email-frame").screenshot(
+        caret="initial", path=f"{SCREENSHOTS}/email_preview_order.png"
+    )

@@ -98,7 +98,7 @@ def test_filter_by_dates_and_item_then_right_click_to_flag_as_sent(page, login, 
     items = menu.get_by_role("menuitem").all_inner_texts()
     assert items == ["View invoice", "View order", "Flag selected item(s) as sent"]
     assert page.evaluate("document.activeElement.textContent") == "View invoice"
-    page.screenshot(path="/tmp/grid_menu.png", full_page=True)
+    page.screenshot(caret="initial", path="/tmp/grid_menu.png", full_page=True)
     menu.get_by_role("menuitem", name="Flag selected item(s) as sent").click()
 
     page.wait_for_load_state()

@@ -48,7 +48,7 @@ def test_staff_changes_a_status_from_the_list_and_adds_a_note(page, login, live_
     target.refresh_from_db()
     assert target.status == OrderStatus.IN_PROCESS
     page.wait_for_timeout(300)
-    page.screenshot(path=f"{SCREENSHOTS}/orders_list.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/orders_list.png", full_page=True)
 
     page.click(f"#order-{target.number} a.order-number")
     page.wait_for_url(f"{live_server.url}/orders/{target.number}/")
@@ -71,4 +71,4 @@ def test_staff_changes_a_status_from_the_list_and_adds_a_note(page, login, live_
     assert dialogs and "Cancel order" in dialogs[0]
     assert page.evaluate("window.__sameDocument") is True
     assert "Customer asked for gift wrap." in page.locator("#order-timeline").inner_text()
-    page.screenshot(path=f"{SCREENSHOTS}/order_detail.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/order_detail.png", full_page=True)

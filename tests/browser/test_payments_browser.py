@@ -35,7 +35,7 @@ def test_staff_charge_a_pending_order_and_see_it_paid_in_place(page, login, live
     login("clerk", "pass-word-123", next_path=url)
     charge = page.get_by_role("button", name="Charge $40.00")
     assert charge.is_visible()
-    page.screenshot(path=f"{SCREENSHOTS}/order_pending.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/order_pending.png", full_page=True)
 
     page.evaluate("window.__sameDocument = true")
     charge.click()
@@ -50,7 +50,7 @@ def test_staff_charge_a_pending_order_and_see_it_paid_in_place(page, login, live
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     page.wait_for_timeout(200)
-    page.screenshot(path=f"{SCREENSHOTS}/order_paid.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/order_paid.png", full_page=True)
 
 
 @pytest.mark.browser
@@ -85,7 +85,7 @@ def test_a_declined_charge_offers_the_payment_update_email(page, login, live_ser
     page.locator(".declined-box").wait_for()
     assert "declined" in page.locator("#messages").inner_text()
     assert "Pending" in page.locator("h1 .badge").inner_text()
-    page.screenshot(path=f"{SCREENSHOTS}/order_declined.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/order_declined.png", full_page=True)
 
     page.get_by_role("button", name="Email the customer to update their payment method").click()
     page.locator("#messages", has_text="Payment update request queued").wait_for()
@@ -105,7 +105,7 @@ def test_admin_adds_a_gateway_and_sees_its_notification_url(page, login, live_se
     page.select_option("select[name=kind]", "stripe")
     assert page.locator("fieldset[data-kind=stripe]").is_visible()
     assert not page.locator("fieldset[data-kind=test]").is_visible()
-    page.screenshot(path=f"{SCREENSHOTS}/gateway_new.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/gateway_new.png", full_page=True)
 
     page.fill("input[name=name]", "Stripe (main)")
     page.fill("input[name=stripe_secret_key]", "sk_test_51Hx9QkLmNoPqRsTuVwXyZ0987")
@@ -120,11 +120,11 @@ def test_admin_adds_a_gateway_and_sees_its_notification_url(page, login, live_se
     html = page.content()
     assert "sk_test_51Hx9QkLmNoPqRsTuVwXyZ0987" not in html
     assert "••••••••0987" in html
-    page.screenshot(path=f"{SCREENSHOTS}/gateway_edit.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/gateway_edit.png", full_page=True)
 
     page.get_by_role("link", name="← Payment gateways").click()
     page.locator("table.gateways-grid").wait_for()
-    page.screenshot(path=f"{SCREENSHOTS}/gateway_list.png", full_page=True)
+    page.screenshot(caret="initial", path=f"{SCREENSHOTS}/gateway_list.png", full_page=True)
 
 
 @pytest.mark.browser

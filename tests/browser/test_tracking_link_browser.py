@@ -39,7 +39,9 @@ def test_staff_revoke_a_tracking_link_after_confirming(page, login, live_server,
     page.get_by_text(f"The tracking link of order #{order.number} is revoked").wait_for()
     assert page.evaluate("window.__sameDocument") is True
     assert "Revoke the tracking link" in dialogs[0]
-    page.screenshot(path=f"{SCREENSHOTS}/tracking_link_revoked.png", full_page=True)
+    page.screenshot(
+        caret="initial", path=f"{SCREENSHOTS}/tracking_link_revoked.png", full_page=True
+    )
 
     # The old link's page answers 404, which the browser logs as a failed load.
     browser_errors.expect(rf"at {re.escape(live_server.url)}/track/{old}/: .* status of 404")
