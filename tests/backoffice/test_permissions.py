@@ -373,6 +373,11 @@ def _shipped_tracking(o):
     return TrackingNumber.objects.create(shipment=shipment, number=UPS_OK)
 
 
+def _chargeable_order(o):
+    GatewayFactory(kind="test", is_active=True)  # the store's gateway approves the token
+    return o["order"]
+
+
 def _failed_email(o):
     order = o["order"]
     return OutboxMessage.objects.create(
@@ -406,9 +411,7 @@ def _export(o, owner):
 # route for every role: a test makes only its route's objects).
 MAKERS = {
     "order": lambda o: order_with_lines(lines=1, number=ORDER_NUMBER, payment_token="tok_approve"),
-    "chargeable_order": lambda o: (
-        GatewayFactory(kind="test", is_active=True) and o["order"]
-    ),  # the store's active gateway approves the order's token
+    "chargeable_order": _chargeable_order,
     "paid_order": lambda o: order_with_lines(lines=1, status=OrderStatus.PAID),
     "key": lambda o: api_key()[0],
     "gateway": lambda o: GatewayFactory(kind="test", is_active=False),
