@@ -1,12 +1,21 @@
 """Who may open what: every back-office URL × {anonymous, order staff, store admin}."""
 
+import datetime
+
 import pytest
-from django.urls import reverse
+from django.contrib.messages import ERROR, get_messages
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from customers.models import CustomerSettings
+from notifications.models import OutboxMessage
+from orders.models import OrderStatus, SavedView
 from payments.models import Gateway, Payment
-from shipping.models import Carrier
+from reports.models import Export
+from shipping.models import Carrier, Shipment, ShipmentLine, TrackingNumber
+from shipping.tracking import tracking_token_for
 from tests.factories import ProfileFactory, UserFactory, api_key, order_with_lines
+from tests.invoicing.conftest import paid_invoice
 from tests.payments.factories import GatewayFactory
 
 ORDER_NUMBER = 777001
@@ -15,9 +24,128 @@ ADMIN_LOGIN = "admin-login"
 OK = 200
 REDIRECT = 302  # a POST that worked: Post/Redirect/Get
 FORBIDDEN = 403
+NOT_FOUND = 404
+STOP_POLLING = 286  # htmx's "stop polling": the badge's answer to a tab whose session ended
+UPS_OK = "1Z999AA10123456784"
+UPS_OTHER_OK = "1Z5R89390357567127"
+HTMX = {"HX-Request": "true"}
 
-# (name, method, url (a callable of the objects made for the test), data (or a callable))
+# (name, method, url (a callable of the objects made for the test), data (or a callable),
+# and optionally the request's headers)
 ROUTES = {
+    "home": ("get", lambda o: reverse("home"), None),
+    "logout": ("post", lambda o: reverse("logout"), None),
+    "password change form": ("get", lambda o: reverse("password_change"), None),
+    "password change done": ("get", lambda o: reverse("password_change_done"), None),
+    # login_not_required on purpose: the nav's htmx polls it, past the session's end too, and
+    # must not swap the login page into the nav. It answers such a poll "stop polling",
+    # redirects a plain request to the login page, and refuses a user who may not view orders.
+    "new online orders badge": ("get", lambda o: reverse("orders:new_online"), None, HTMX),
+    "bulk status": (
+        "post",
+        lambda o: reverse("orders:bulk_status"),
+        lambda o: {"to": "cancelled", "order": str(o["order"].number)},
+    ),
+    "order row": (
+        "get",
+        lambda o: reverse("orders:row", kwargs={"number": o["order"].number}),
+        None,
+        HTMX,
+    ),
+    "own saved view delete": (
+        "post",
+        lambda o: reverse("orders:saved_view_delete", kwargs={"pk": o["saved_view"].pk}),
+        None,
+    ),
+    "invoice list": ("get", lambda o: reverse("invoicing:list"), None),
+    "invoice detail": (
+        "get",
+        lambda o: reverse("invoicing:detail", kwargs={"number": o["invoice"].number}),
+        None,
+    ),
+    "invoice pdf": (
+        "get",
+        lambda o: reverse("invoicing:pdf", kwargs={"number": o["invoice"].number}),
+        None,
+    ),
+    "invoice move": (
+        "post",
+        lambda o: reverse("invoicing:move", kwargs={"number": o["invoice"].number}),
+        lambda o: {"profile": o["profile"].pk},
+    ),
+    "invoice post": (
+        "post",
+        lambda o: reverse("invoicing:post", kwargs={"number": o["invoice"].number}),
+        None,
+    ),
+    "invoice batch post": (
+        "post",
+        lambda o: reverse("invoicing:post_batch"),
+        lambda o: {"up_to": datetime.date.today().isoformat()},
+    ),
+    "invoice export": ("get", lambda o: reverse("invoicing:export"), None),
+    "failed emails": ("get", lambda o: reverse("notifications:failed"), None),
+    "failed emails retry all": ("post", lambda o: reverse("notifications:retry_all"), None),
+    "failed email retry": (
+        "post",
+        lambda o: reverse("notifications:retry", kwargs={"pk": o["failed_email"].pk}),
+        {"next": "failed"},
+    ),
+    "email sender update": (
+        "post",
+        lambda o: reverse("notifications:email_sender_update"),
+        {"sender_name": "Corner Shop", "sender_email": "shop@example.com", "reply_to": ""},
+    ),
+    "shipment record": (
+        "post",
+        lambda o: reverse("shipping:shipment_record", kwargs={"number": o["paid_order"].number}),
+        lambda o: {
+            "carrier": o["ups"].pk,
+            "tracking_numbers": UPS_OK,
+            "shipped_on": datetime.date.today().isoformat(),
+            f"qty_{o['paid_order'].lines.get().pk}": 1,
+        },
+    ),
+    "shipment record in row": (
+        "post",
+        lambda o: reverse(
+            "shipping:shipment_record_in_row", kwargs={"number": o["paid_order"].number}
+        ),
+        lambda o: {"carrier": o["ups"].pk, "tracking_numbers": UPS_OK},
+    ),
+    "lines sent": (
+        "post",
+        lambda o: reverse("shipping:lines_sent", kwargs={"number": o["paid_order"].number}),
+        lambda o: {"line": o["paid_order"].lines.get().pk},
+    ),
+    "tracking number edit": (
+        "post",
+        lambda o: reverse(
+            "shipping:tracking_edit",
+            kwargs={"number": o["tracking"].shipment.order.number, "tracking_id": o["tracking"].pk},
+        ),
+        {"number": UPS_OTHER_OK},
+    ),
+    "own export detail": (
+        "get",
+        lambda o: reverse("reports:export_detail", kwargs={"pk": o["export"].pk}),
+        None,
+    ),
+    "own export download": (
+        "get",
+        lambda o: reverse("reports:export_download", kwargs={"pk": o["export"].pk}),
+        None,
+    ),
+    "someone else's export detail": (
+        "get",
+        lambda o: reverse("reports:export_detail", kwargs={"pk": o["others_export"].pk}),
+        None,
+    ),
+    "someone else's export download": (
+        "get",
+        lambda o: reverse("reports:export_download", kwargs={"pk": o["others_export"].pk}),
+        None,
+    ),
     "order list": ("get", lambda o: reverse("orders:list"), None),
     "order detail": ("get", lambda o: o["order"].get_absolute_url(), None),
     "status change": (
@@ -49,7 +177,7 @@ ROUTES = {
     ),
     "charge": (
         "post",
-        lambda o: reverse("payments:charge", kwargs={"number": o["order"].number}),
+        lambda o: reverse("payments:charge", kwargs={"number": o["chargeable_order"].number}),
         None,
     ),
     "offline payment": (
@@ -97,7 +225,9 @@ ROUTES = {
     ),
     "tracking link revoke": (
         "post",
-        lambda o: reverse("shipping:tracking_link_revoke", kwargs={"number": o["order"].number}),
+        lambda o: reverse(
+            "shipping:tracking_link_revoke", kwargs={"number": o["tracking"].shipment.order.number}
+        ),
         None,
     ),
     "carrier list": ("get", lambda o: reverse("shipping:carrier_list"), None),
@@ -130,7 +260,7 @@ ROUTES = {
     "grid action": (
         "post",
         lambda o: reverse("orders:grid_action"),
-        lambda o: {"action": "flag_sent", "line": o["order"].lines.get().pk},
+        lambda o: {"action": "flag_sent", "line": o["paid_order"].lines.get().pk},
     ),
     "saved view save": (
         "post",
@@ -148,6 +278,40 @@ ROUTES = {
 
 EXPECTED = {
     #                  anonymous, staff,       admin
+    "home": (LOGIN, REDIRECT, REDIRECT),  # to the order list
+    "logout": (LOGIN, REDIRECT, REDIRECT),
+    # Everyone signed in changes their own password.
+    "password change form": (LOGIN, OK, OK),
+    "password change done": (LOGIN, OK, OK),
+    "new online orders badge": (STOP_POLLING, OK, OK),
+    "bulk status": (LOGIN, REDIRECT, REDIRECT),
+    "order row": (LOGIN, OK, OK),
+    "own saved view delete": (LOGIN, REDIRECT, REDIRECT),
+    # Staff see invoices and move drafts between profiles; posting (one or a batch) and the
+    # accountant's export are store admins'.
+    "invoice list": (LOGIN, OK, OK),
+    "invoice detail": (LOGIN, OK, OK),
+    "invoice pdf": (LOGIN, OK, OK),
+    "invoice move": (LOGIN, REDIRECT, REDIRECT),
+    "invoice post": (LOGIN, FORBIDDEN, REDIRECT),
+    "invoice batch post": (LOGIN, FORBIDDEN, REDIRECT),
+    "invoice export": (LOGIN, FORBIDDEN, OK),
+    # Staff see the emails that failed and retry them; who they come from is configuration.
+    "failed emails": (LOGIN, OK, OK),
+    "failed emails retry all": (LOGIN, REDIRECT, REDIRECT),
+    "failed email retry": (LOGIN, REDIRECT, REDIRECT),
+    "email sender update": (LOGIN, FORBIDDEN, REDIRECT),
+    # Staff ship orders: record shipments (on the order page or in the list's row), flag items
+    # sent without a tracking number, correct a tracking number.
+    "shipment record": (LOGIN, REDIRECT, REDIRECT),
+    "shipment record in row": (LOGIN, REDIRECT, REDIRECT),
+    "lines sent": (LOGIN, REDIRECT, REDIRECT),
+    "tracking number edit": (LOGIN, REDIRECT, REDIRECT),
+    # An export is its maker's file: anyone else, a store admin too, is told it does not exist.
+    "own export detail": (LOGIN, OK, OK),
+    "own export download": (LOGIN, OK, OK),
+    "someone else's export detail": (LOGIN, NOT_FOUND, NOT_FOUND),
+    "someone else's export download": (LOGIN, NOT_FOUND, NOT_FOUND),
     "order list": (LOGIN, OK, OK),
     "order detail": (LOGIN, OK, OK),
     "status change": (LOGIN, REDIRECT, REDIRECT),
@@ -199,22 +363,96 @@ MATRIX = [
 ]
 
 
+def _shipped_tracking(o):
+    order = order_with_lines(lines=1, status=OrderStatus.SHIPPED)
+    shipment = Shipment.objects.create(
+        order=order, carrier=o["ups"], shipped_on=datetime.date(2024, 5, 1)
+    )
+    ShipmentLine.objects.create(shipment=shipment, order_line=order.lines.get(), quantity=1)
+    tracking_token_for(order)  # the customer's tracking link, as the shipped email has it
+    return TrackingNumber.objects.create(shipment=shipment, number=UPS_OK)
+
+
+def _chargeable_order(o):
+    GatewayFactory(kind="test", is_active=True)  # the store's gateway approves the token
+    return o["order"]
+
+
+def _failed_email(o):
+    order = o["order"]
+    return OutboxMessage.objects.create(
+        order=order,
+        kind=OutboxMessage.Kind.SHIPPED,
+        subject_key="order",
+        to_email=order.customer_email,
+        message_id="<failed@example.com>",
+        next_attempt_at=order.placed_at,
+        status=OutboxMessage.Status.FAILED,
+        last_error="550 mailbox unavailable",
+    )
+
+
+def _export(o, owner):
+    o.request.getfixturevalue("settings").MEDIA_ROOT = o.request.getfixturevalue("tmp_path")
+    export = Export.objects.create(
+        source="orders",
+        format=Export.Format.CSV,
+        filename="orders.csv",
+        created_by=owner,
+        status=Export.Status.DONE,
+        rows_total=1,
+        rows_done=1,
+    )
+    export.file.save("orders.csv", ContentFile(b"number\r\n777001\r\n"))
+    return export
+
+
+# What the routes need, each made the first time a route asks for it (the matrix runs every
+# route for every role: a test makes only its route's objects).
+MAKERS = {
+    "order": lambda o: order_with_lines(lines=1, number=ORDER_NUMBER, payment_token="tok_approve"),
+    "chargeable_order": _chargeable_order,
+    "paid_order": lambda o: order_with_lines(lines=1, status=OrderStatus.PAID),
+    "key": lambda o: api_key()[0],
+    "gateway": lambda o: GatewayFactory(kind="test", is_active=False),
+    "profile": lambda o: ProfileFactory(),
+    "carrier": lambda o: Carrier.objects.create(name="Corner Couriers", code="corner-couriers"),
+    "ups": lambda o: Carrier.objects.get(code="ups"),
+    "tracking": _shipped_tracking,
+    "invoice": lambda o: paid_invoice(lines=1),
+    "failed_email": _failed_email,
+    "saved_view": lambda o: SavedView.objects.create(
+        owner=o.user or UserFactory(), page="orders", name="Mine", query="status=paid"
+    ),
+    "export": lambda o: _export(o, o.user or UserFactory()),
+    "others_export": lambda o: _export(o, UserFactory(role="staff")),
+}
+
+
+class Objects(dict):
+    """The test's objects by name, made on first use for the signed-in `user` (or None)."""
+
+    def __init__(self, request, user=None):
+        super().__init__()
+        self.request, self.user = request, user
+
+    def __missing__(self, name):
+        self[name] = value = MAKERS[name](self)
+        return value
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "role", "expected"), MATRIX)
-def test_permission_matrix(client, route, role, expected):
-    objects = {
-        "order": order_with_lines(lines=1, number=ORDER_NUMBER, payment_token="tok_approve"),
-        "key": api_key()[0],
-        "gateway": GatewayFactory(kind="test", is_active=False),
-        "profile": ProfileFactory(),
-        "carrier": Carrier.objects.create(name="Corner Couriers", code="corner-couriers"),
-    }
+def test_permission_matrix(client, request, route, role, expected):
+    user = None
     if role != "anonymous":
-        client.force_login(UserFactory(role=role))
-    method, url, data = ROUTES[route]
+        user = UserFactory(role=role)
+        client.force_login(user)
+    objects = Objects(request, user)
+    method, url, data, *headers = ROUTES[route]
     url = url(objects)
     data = data(objects) if callable(data) else data
-    response = getattr(client, method)(url, data or {})
+    response = getattr(client, method)(url, data or {}, headers=headers[0] if headers else None)
 
     if expected == LOGIN:
         assert response.status_code == 302
@@ -224,6 +462,9 @@ def test_permission_matrix(client, route, role, expected):
         assert response["Location"].startswith(reverse("admin:login"))
     else:
         assert response.status_code == expected
+    if expected == REDIRECT:  # the action was taken, not refused with a message
+        refusals = [m for m in get_messages(response.wsgi_request) if m.level >= ERROR]
+        assert not refusals, [str(m) for m in refusals]
 
 
 @pytest.mark.django_db
@@ -274,27 +515,94 @@ def test_forbidden_writes_change_nothing(client):
     assert not Payment.objects.exists()
 
 
+# The writes that also show their form on a GET; every other POST route answers GET with 405.
+FORM_PAGES = {
+    "api key create",
+    "gateway create",
+    "gateway edit",
+    "anonymous profile set",
+    "carrier create",
+    "carrier edit",
+}
+POST_ONLY = [r for r, (method, *_) in ROUTES.items() if method == "post" and r not in FORM_PAGES]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "url",
-    [
-        reverse("orders:status_change", kwargs={"number": 1}),
-        reverse("orders:note_add", kwargs={"number": 1}),
-        reverse("orders:apikey_revoke", kwargs={"pk": 1}),
-        reverse("orders:delete", kwargs={"number": 1}),
-        reverse("payments:charge", kwargs={"number": 1}),
-        reverse("payments:manual_payment", kwargs={"number": 1}),
-        reverse("payments:payment_update_request", kwargs={"number": 1}),
-        reverse("payments:gateway_activate", kwargs={"pk": 1}),
-        reverse("payments:gateway_deactivate", kwargs={"pk": 1}),
-        reverse("shipping:tracking_link_revoke", kwargs={"number": 1}),
-        reverse("orders:saved_view_save"),
-        reverse("orders:saved_view_delete", kwargs={"pk": 1}),
-        reverse("reports:export_start"),
-    ],
-)
-def test_writes_do_not_answer_get(store_admin_client, url):
-    assert store_admin_client.get(url).status_code == 405
+@pytest.mark.parametrize("route", POST_ONLY)
+def test_writes_do_not_answer_get(store_admin_client, store_admin, request, route):
+    _, url, *_ = ROUTES[route]
+    assert store_admin_client.get(url(Objects(request, store_admin))).status_code == 405
+
+
+# Routes that need no login, and why. "name:*" is a whole namespace; an unnamed route is listed
+# by its path pattern.
+PUBLIC = {
+    "login": "the login page",
+    "password_reset": "asking for a reset link: whoever forgot their password is signed out",
+    "password_reset_done": "the reset link is sent",
+    "password_reset_confirm": "the emailed reset link: its token is the credential",
+    "password_reset_complete": "the password is reset: sign in",
+    "favicon": "browsers fetch it on their own, signed in or not",
+    "health": "the load balancer's liveness probe",
+    "health_workers": "the monitor's worker probe",
+    "api:*": "the JSON API of the storefront and the register: an API key per channel",
+    "^api/": "the API's JSON 404 for any other /api/ path (no login page for a machine)",
+    "payments:notify": "the gateway's notifications: checked by their signature",
+    "orders:download": "a customer's digital download: a signed, expiring link",
+    "shipping:track": "a customer's tracking page: the token in their email's link",
+    "shipping:track_lookup": "finding a tracking page by order number and email: rate-limited",
+}
+# The Django admin checks its own login (a store admin's is_staff): the "django admin" entry.
+ADMIN_NAMESPACE = "admin"
+
+
+def url_patterns(patterns=None, prefix="", namespaces=()):
+    """(name or path pattern, view) of every route, included URLconfs and namespaces joined."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
+            yield from url_patterns(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = ":".join((*namespaces, pattern.name)) if pattern.name else route
+            yield name, namespaces, pattern.callback
+
+
+def _public(name: str) -> bool:
+    return name in PUBLIC or f"{name.split(':')[0]}:*" in PUBLIC
+
+
+@pytest.mark.django_db
+def test_every_route_is_in_the_matrix_or_public(request):
+    objects = Objects(request, UserFactory(role="staff"))
+    in_matrix = {resolve(url(objects)).view_name for _, url, *_ in ROUTES.values()}
+    assert resolve(reverse("admin:index")).namespace == ADMIN_NAMESPACE
+    unlisted, public_in_matrix = [], []
+    for name, namespaces, _ in url_patterns():
+        if namespaces[:1] == (ADMIN_NAMESPACE,):
+            continue
+        if _public(name) and name in in_matrix:
+            public_in_matrix.append(name)
+        elif not _public(name) and name not in in_matrix:
+            unlisted.append(name)
+    assert not unlisted, f"Routes in no permission matrix entry (add them to ROUTES): {unlisted}"
+    assert not public_in_matrix, f"Public routes also in the matrix: {public_in_matrix}"
+    every = {name for name, _, _ in url_patterns()}
+    assert not {key for key in PUBLIC if not key.endswith(":*")} - every, "stale PUBLIC entries"
+
+
+def test_only_public_routes_skip_the_login():
+    """A view marked login_not_required outside PUBLIC is a hole the matrix may not show (it
+    would answer anonymous users itself); the badge is the one that redirects them itself."""
+    checks_login_itself = {"orders:new_online"}
+    skip_login = {
+        name
+        for name, namespaces, view in url_patterns()
+        if not getattr(view, "login_required", True) and namespaces[:1] != (ADMIN_NAMESPACE,)
+    }
+    public = {name for name, *_ in url_patterns() if _public(name)}
+    assert skip_login - checks_login_itself - public == set(), "login_not_required, not PUBLIC"
+    assert public - skip_login == set(), "PUBLIC, yet behind the login"
 
 
 @pytest.mark.django_db
