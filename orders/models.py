@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.aggregates import BoolOr
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
 from django.db import models
 from django.db.models import Func, Q, Value
@@ -50,8 +50,7 @@ CUSTOMER_WORD_SEPARATORS = ".-_+"
 def customer_words() -> SearchVector:
     """The lower-cased words of an order's customer name and of its email's local part (not
     the domain): what the list's search matches the start of ("smith" finds "Anne Smith" and
-    anne.smith@…). The same expression as the order_customer_words_idx index, so that
-    Postgres serves the search by it."""
+    anne.smith@…). Order.customer_words keeps them."""
     text = Concat(
         "customer_name",
         Value(" "),
@@ -174,6 +173,12 @@ class Order(models.Model):
         max_length=10, choices=RiskLevel.choices, blank=True, db_default=""
     )
     risk_signals = models.JSONField(default=list, blank=True, db_default=[])
+    # Stored, not an index expression: the list may walk its date index newest first and test
+    # each order's words, and computing them there (to_tsvector) costs ~10 µs an order, which
+    # the planner does not see; reading them is ~100 times cheaper (see Meta.indexes).
+    customer_words = models.GeneratedField(
+        expression=customer_words(), output_field=SearchVectorField(), db_persist=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -257,7 +262,7 @@ class Order(models.Model):
             # ... and by the start of any word of the name or of the email's local part
             # ("smith" finds "Anne Smith", anne.smith@…): a prefix tsquery on this index
             # (orders.filters.OrderFilter.filter_q).
-            GinIndex(customer_words(), name="order_customer_words_idx"),
+            GinIndex(fields=["customer_words"], name="order_customer_words_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
