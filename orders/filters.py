@@ -151,12 +151,6 @@ class OrderFilter(django_filters.FilterSet):
         return order_number_in(self.active.get("q", ""))
 
     @property
-    def searches_words(self) -> bool:
-        """Whether `q` searches the words of customers' names and emails (filter_q)."""
-        typed = self.active.get("q", "")
-        return bool(typed) and order_number_in(typed) is None and "@" not in typed
-
-    @property
     def ignored(self) -> list[str]:
         """Why each filter in the URL that could not be used was left out, fit to show."""
         if not self.is_bound:

@@ -261,20 +261,7 @@ class Order(models.Model):
             ),
             # ... and by the start of any word of the name or of the email's local part
             # ("smith" finds "Anne Smith", anne.smith@…): a prefix tsquery on this index
-            # (orders.filters.OrderFilter.filter_q), the ids first where at most 4,000 match
-            # (orders.selectors._few_by_words). EXPLAIN ANALYZE at 1,000,000 orders, q=anne
-            # (2,347 orders), its two queries:
-            #   Limit (rows=2347) -> Bitmap Heap Scan on orders_order
-            #     -> Bitmap Index Scan on order_customer_words_idx
-            #          Index Cond: (customer_words @@ '''anne'':*'::tsquery)
-            #   Limit -> Sort (top-N) -> Index Scan using orders_order_pkey
-            #     Index Cond: (id = ANY ('{…2347 ids…}'::bigint[]))
-            #   12-15 ms (the walk newest first that Postgres chose alone: 31-122 ms); smith,
-            #   rojas, Rodn (1,043-2,733 orders): 3-12 ms. Denser words walk the date index:
-            #   Limit -> Index Scan using order_placed_idx
-            #     Filter: (customer_words @@ '''kris'':*'::tsquery)  Rows Removed: 6202
-            #   kris, john: 11 ms with the ids query; a, ma: 0.5 ms; worst seen, mar (30,804
-            #   orders): 39 ms, most of it the index's prefix scan over every "martinez<n>".
+            # (orders.filters.OrderFilter.filter_q).
             GinIndex(fields=["customer_words"], name="order_customer_words_idx"),
         ]
         constraints = [

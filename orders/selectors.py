@@ -25,14 +25,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.expressions import RawSQL
 from django.http import Http404, QueryDict
 from django.urls import reverse
 
 from catalog.models import SerialCode
 
 from . import keyset
-from .filters import WORD, OrderFilter, number_prefix_ranges, order_number_in
+from .filters import OrderFilter, number_prefix_ranges, order_number_in
 from .formatting import money, short_datetime
 from .models import (
     ApiKey,
@@ -264,42 +263,12 @@ def _sort(requested, *, number_search: bool) -> str:
 
 def _filtered(filterset: OrderFilter, queryset: QuerySet[Order]) -> QuerySet[Order]:
     """`queryset` with the valid filters applied, but for a number search's number ranges:
-    _first_rows applies those, one range at a time. A search by words that few orders match
-    reads their ids first (_few_by_words)."""
-    if filterset.searches_words:
-        matching = filterset.filter_queryset(queryset)
-        longest = max(map(len, WORD.findall(filterset.active["q"])), default=0)
-        return matching if longest < WORDS_FEW_MIN_LETTERS else _few_by_words(matching, queryset)
+    _first_rows applies those, one range at a time."""
     if filterset.searched_number is None:
         return filterset.filter_queryset(queryset)
     others = OrderFilter({key: value for key, value in filterset.data.items() if key != "q"})
     others.is_valid()
     return others.filter_queryset(queryset)
-
-
-# A search by words reads the ids of up to this many matching orders first; the page is
-# then the first of those by their primary key, whatever the sort, so the plan is always
-# the same. Left to itself, Postgres walks the date index newest first testing each order's
-# words whenever it expects the first page within reach: q=anne at 1,000,000 orders (2,347
-# match, 22,000 walked) took 31-122 ms that way, and 9-15 ms by the ids. Past the bound the
-# matches are dense (one order in 250 or more) and that walk is short: q=kris, 9,025
-# match, walks 6,200 orders in 3 ms.
-WORDS_FEW = 4000
-# Words of one or two letters start too many customers' words for that (q=a: 120,000
-# orders, q=ma: 57,000): the walk finds the first page in 0.5 ms, while reading 4,000 ids
-# first took 20-45 ms.
-WORDS_FEW_MIN_LETTERS = 3
-
-
-def _few_by_words(matching: QuerySet[Order], base: QuerySet[Order]) -> QuerySet[Order]:
-    """`base` narrowed to the orders of `matching` by their ids if at most WORDS_FEW match,
-    else `matching` itself. One query either way: the first WORDS_FEW + 1 ids, in no
-    order, through the GIN index of the customers' words (or a scan that stops there)."""
-    ids = list(matching.order_by().values_list("pk", flat=True)[: WORDS_FEW + 1])
-    if len(ids) > WORDS_FEW:
-        return matching
-    # One array parameter: an IN list of thousands costs more to build than to run.
-    return base.filter(RawSQL('"orders_order"."id" = ANY(%s)', (ids,), BooleanField()))
 
 
 def _first_rows(
