@@ -236,6 +236,20 @@ def test_search_finds_the_start_of_any_word_of_the_email_local_part(staff_client
     assert listed(staff_client.get(LIST, {"q": "mith"})) == []
 
 
+def test_a_search_by_words_pages_and_sorts_like_the_list(staff_client):
+    smiths = [order(i, customer_name=f"Anne Smith{i}") for i in range(1, 8)]
+    order(9, customer_name="Tim Goldsmith")
+    seen, url = [], f"{LIST}?q=smith&per_page=3"
+    while url:
+        response = staff_client.get(url)
+        seen += listed(response)
+        following = re.search(r'href="([^"]+)" rel="next"', response.content.decode())
+        url = following and html.unescape(following[1])
+    assert seen == [smith.number for smith in smiths]
+    by_total = listed(staff_client.get(LIST, {"q": "anne smi", "sort": "-total"}))
+    assert by_total == [o.number for o in sorted(smiths, key=lambda o: (-o.total, -o.id))]
+
+
 def test_search_finds_guests_by_a_word_guest(staff_client):
     by_name = order(1, customer_name="Store Guest", customer_email="till@example.com")
     by_email = order(2, customer_name="", customer_email="guest-4711@example.com")
