@@ -619,6 +619,7 @@ class Samples:
     placed_to: str
     email: str  # one customer's whole email address
     name_prefix: str  # the start of a customer's name
+    surname: str  # the last word of a customer's name (not its start)
     number_prefix: str  # the first digits of an order number
     product_id: int  # a popular product (for the grid's item filter)
 
@@ -664,6 +665,7 @@ def _samples(ctx: Context) -> Samples:
         placed_to=(today - timedelta(days=31)).isoformat(),
         email=sample.customer_email if sample else "nobody@example.com",
         name_prefix=(sample.customer_name or "A")[:4] if sample else "A",
+        surname=(sample.customer_name or "A").split()[-1] if sample else "A",
         number_prefix=str(sample.number)[:3] if sample else "1",
         product_id=product or 0,
     )
@@ -771,6 +773,7 @@ PROBES: list[Probe] = [
     ),
     PageProbe("search by customer name", _desk(lambda s: f"q={s.name_prefix}"), budget_ms=30),
     PageProbe("search by customer email", _desk(lambda s: f"q={s.email}"), budget_ms=30),
+    PageProbe("search by a word of the name", _desk(lambda s: f"q={s.surname}"), budget_ms=30),
     PageProbe("grid", _grid(lambda s: ""), budget_ms=25),
     PageProbe("grid, deep page", _grid(lambda s: f"after={s.grid_deep}"), budget_ms=25),
     PageProbe(
