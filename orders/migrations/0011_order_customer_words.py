@@ -11,7 +11,7 @@ import orders.models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0002_profile_prefix_search_indexes"),
-        ("orders", "0009_saved_views"),
+        ("orders", "0010_line_name_without_options"),
     ]
 
     operations = [
