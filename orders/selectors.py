@@ -634,6 +634,22 @@ def saved_view_query(query: str) -> str:
     return urlencode(kept)
 
 
+def saved_views_manageable(*, user) -> list[SavedView]:
+    """Every saved view a user sees as a tab, on every list: their own, and their colleagues'
+    shared ones; each says whether this user may delete it. One query."""
+    may_delete_shared = user.has_perm("orders.delete_savedview")
+    views = list(
+        SavedView.objects.filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .order_by("page", "name", "id")
+    )
+    for view in views:
+        view.url = f"{reverse(SAVED_VIEW_LISTS[view.page])}?{view.query}"
+        view.mine = view.owner_id == user.pk
+        view.deletable = view.mine or (view.shared and may_delete_shared)
+    return views
+
+
 def saved_views_for(*, user, page: str, query: str) -> list:
     """The tabs of saved views a user sees on a list: their own and their colleagues' shared
     ones, by name, each with its link and whether it is the one open now. One query."""

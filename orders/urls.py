@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/<int:number>/notes/", views.order_note_add, name="note_add"),
     path("orders/<int:number>/delete/", views.order_delete, name="delete"),
     path("orders/views/", views.saved_view_save, name="saved_view_save"),
+    path("orders/saved-views/", views.saved_view_list, name="saved_view_list"),
     path("orders/views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("downloads/<str:signed_token>/", views.download, name="download"),
     path("settings/api-keys/", views.apikey_list, name="apikey_list"),

@@ -24,6 +24,7 @@ from .forms import ApiKeyForm, BulkStatusForm, NoteForm, StatusChangeForm
 from .models import ApiKey, OrderStatus
 from .panels import panels_for
 from .status import bulk_targets, refusal
+from .tables import SavedViewTable
 
 VIEW_ORDERS = "orders.view_order"
 
@@ -426,13 +427,25 @@ def saved_view_save(request):
     return redirect(_saved_view_back(view.page, view.query))
 
 
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def saved_view_list(request):
+    table = SavedViewTable(selectors.saved_views_manageable(user=request.user))
+    return render(request, "orders/saved_view_list.html", {"table": table})
+
+
 @require_POST
 @permission_required(VIEW_ORDERS, raise_exception=True)
 def saved_view_delete(request, pk: int):
+    manage = request.POST.get("next") == "manage"
     try:
         view = services.saved_view_delete(user=request.user, view_id=pk)
     except services.OrderError as error:
         messages.error(request, str(error))
+        if manage:
+            return redirect("orders:saved_view_list")
         return redirect(_saved_view_back(request.POST.get("page", "orders"), ""))
     messages.success(request, f"Deleted the view “{view.name}”.")
+    if manage:
+        return redirect("orders:saved_view_list")
     return redirect(_saved_view_back(view.page, ""))

@@ -62,8 +62,10 @@ print(count)
 
 
 def test_the_product_runs_in_production_without_devtools_or_any_development_package():
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (set in this process) is no production's.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "backoffice.settings",
         "BACKOFFICE_DEVTOOLS": "0",
         "BACKOFFICE_TESTING": "0",

@@ -267,6 +267,7 @@ ROUTES = {
         lambda o: reverse("orders:saved_view_save"),
         {"page": "orders", "name": "Paid", "query": "status=paid"},
     ),
+    "saved view list": ("get", lambda o: reverse("orders:saved_view_list"), None),
     "export list": ("get", lambda o: reverse("reports:export_list"), None),
     "export start": (
         "post",
@@ -351,6 +352,7 @@ EXPECTED = {
     "grid action": (LOGIN, REDIRECT, REDIRECT),  # flag the item as sent, then back to the grid
     # Staff save their filters as tabs and export what their lists show.
     "saved view save": (LOGIN, REDIRECT, REDIRECT),
+    "saved view list": (LOGIN, OK, OK),
     "export list": (LOGIN, OK, OK),
     "export start": (LOGIN, OK, OK),  # a small export streams in the response
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),

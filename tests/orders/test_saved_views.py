@@ -1,6 +1,9 @@
 """Saved views: a list's filters under a name, personal or shared, shown as tabs."""
 
+import html
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from orders.models import SavedView
@@ -138,3 +141,50 @@ def test_a_name_with_a_nul_is_refused_naming_the_field(staff_client, staff_user)
     assert response.status_code == 200
     assert "The view&#x27;s name: Must not contain the NUL" in response.content.decode()
     assert not SavedView.objects.exists()
+
+
+MANAGE = reverse("orders:saved_view_list")
+
+
+def test_the_saved_views_page_lists_ones_own_and_the_shared_ones_not_a_colleagues_private():
+    me, colleague = UserFactory(role="staff"), UserFactory(role="staff", username="sam")
+    save(me, name="Mine")
+    save(colleague, name="Team", shared=True, page="transactions", query="status=paid")
+    save(colleague, name="Private to Sam")
+    client = Client()
+    client.force_login(me)
+    page = client.get(MANAGE).content.decode()
+    assert "Mine" in page and "Team" in page
+    assert "Private to Sam" not in page
+    mine, team = SavedView.objects.get(name="Mine"), SavedView.objects.get(name="Team")
+    assert f'action="{reverse("orders:saved_view_delete", args=[mine.pk])}"' in page
+    # A colleague's shared view is theirs to delete (or a store admin's), not order staff's.
+    assert f'action="{reverse("orders:saved_view_delete", args=[team.pk])}"' not in page
+    assert f'href="{reverse("orders:grid")}?status=paid"' in page
+
+
+def test_a_store_admin_may_delete_a_shared_view_from_the_saved_views_page(store_admin_client):
+    team = save(UserFactory(role="staff"), name="Team", shared=True)
+    page = store_admin_client.get(MANAGE).content.decode()
+    assert f'action="{reverse("orders:saved_view_delete", args=[team.pk])}"' in page
+    response = store_admin_client.post(
+        reverse("orders:saved_view_delete", args=[team.pk]), {"next": "manage"}
+    )
+    assert response["Location"] == MANAGE
+    assert not SavedView.objects.exists()
+    assert "Deleted the view “Team”." in store_admin_client.get(MANAGE).content.decode()
+
+
+def test_deleting_a_colleagues_view_from_the_page_is_refused_and_says_whose(staff_client):
+    theirs = save(UserFactory(role="staff", username="sam"), name="Team", shared=True)
+    response = staff_client.post(
+        reverse("orders:saved_view_delete", args=[theirs.pk]), {"next": "manage"}
+    )
+    assert response["Location"] == MANAGE
+    page = html.unescape(staff_client.get(MANAGE).content.decode())
+    assert "“Team” is sam's view: only they can delete it." in page
+    assert SavedView.objects.filter(pk=theirs.pk).exists()
+
+
+def test_no_saved_views_yet_says_how_to_make_one(staff_client):
+    assert "No saved views yet." in staff_client.get(MANAGE).content.decode()
