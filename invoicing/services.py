@@ -134,22 +134,7 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         total=order.total,
         issued_at=now,
     )
-    InvoiceLine.objects.bulk_create(
-        [
-            InvoiceLine(
-                invoice=invoice,
-                order_line=line,
-                sku=line.sku,
-                description=line.label,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                tax=line.tax,
-                total=line.total,
-            )
-            for line in order.lines.order_by("id")
-        ]
-    )
+    _invoice_lines_copy(invoice, order)
     # Nothing was received for a free order, so it gets no payment record.
     if order.total > 0:
         PaymentRecord.objects.create(
@@ -172,6 +157,26 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         actor=actor,
     )
     return invoice
+
+
+def _invoice_lines_copy(invoice: Invoice, order: Order) -> None:
+    """The order's lines, as they are now, as the invoice's lines, in one query."""
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=invoice,
+                order_line=line,
+                sku=line.sku,
+                description=line.label,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                tax=line.tax,
+                total=line.total,
+            )
+            for line in order.lines.order_by("id")
+        ]
+    )
 
 
 @transaction.atomic(savepoint=False)
