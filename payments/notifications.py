@@ -219,27 +219,7 @@ def _apply_refunded(gateway, event: NotificationEvent, order: Order, actor: Acto
         .first()
     )
     if payment is None:
-        undone = PaymentAttempt.objects.filter(
-            order=order,
-            gateway=gateway,
-            transaction_id=event.transaction_id,
-            outcome=PaymentAttempt.Outcome.APPROVED,
-        ).exclude(transaction_id="")
-        if undone.exists():  # a charge that could not be applied, which we refunded at once
-            _note(
-                order,
-                f"Refund of the unapplied charge {event.transaction_id} confirmed by "
-                f"{gateway.name}.",
-                actor,
-            )
-            return Outcome.REFUNDED, "Refunded."
-        _note(
-            order,
-            f"{gateway.name} reported a refund of transaction {event.transaction_id or 'unknown'}, "
-            "which is not a payment of this order: nothing changed.",
-            actor,
-        )
-        return Outcome.IGNORED, "Not a payment of this order."
+        return _apply_refund_of_no_payment(gateway, event, order, actor)
     amount = money(event.amount if event.amount is not None else payment.amount, order.currency)
     if payment.status in {Payment.Status.REFUNDED, Payment.Status.REVERSED}:
         return Outcome.IGNORED, "Already refunded."
@@ -270,6 +250,31 @@ def _apply_refunded(gateway, event: NotificationEvent, order: Order, actor: Acto
             actor,
         )
     return Outcome.REFUNDED, "Refunded."
+
+
+def _apply_refund_of_no_payment(gateway, event: NotificationEvent, order: Order, actor: Actor):
+    """A refund of a transaction that is no payment of the order: a charge we refunded because
+    it could not be applied, or someone else's."""
+    undone = PaymentAttempt.objects.filter(
+        order=order,
+        gateway=gateway,
+        transaction_id=event.transaction_id,
+        outcome=PaymentAttempt.Outcome.APPROVED,
+    ).exclude(transaction_id="")
+    if undone.exists():  # a charge that could not be applied, which we refunded at once
+        _note(
+            order,
+            f"Refund of the unapplied charge {event.transaction_id} confirmed by {gateway.name}.",
+            actor,
+        )
+        return Outcome.REFUNDED, "Refunded."
+    _note(
+        order,
+        f"{gateway.name} reported a refund of transaction {event.transaction_id or 'unknown'}, "
+        "which is not a payment of this order: nothing changed.",
+        actor,
+    )
+    return Outcome.IGNORED, "Not a payment of this order."
 
 
 def _apply_other(gateway, event: NotificationEvent, order: Order, actor: Actor):
