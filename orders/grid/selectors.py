@@ -371,7 +371,7 @@ def _decorate(rows: list[OrderLine], links: list[RowLink]) -> list[OrderLine]:
     for row in rows:
         order = row.order
         row.number = order.number
-        row.label = f"{row.sku} of order #{order.number}"
+        row.line_label = f"{row.sku} of order #{order.number}"
         row.order_url = f"{detail_prefix}{order.number}/"
         row.buyer_name = order.customer_name or "—"
         row.buyer_email = order.customer_email
