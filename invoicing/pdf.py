@@ -13,7 +13,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from orders.formatting import money
+from orders.formatting import money_label
 
 from .models import Invoice
 
@@ -89,10 +89,6 @@ class InvoicePDF(FPDF):
         )
         self.set_x(self.l_margin)
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-
-
-def _money(invoice: Invoice, value) -> str:
-    return money(value, invoice.currency)
 
 
 def _date(value) -> str:
@@ -199,10 +195,10 @@ def _draw_lines(pdf: InvoicePDF, invoice: Invoice) -> None:
                     pdf.t(line.sku),
                     pdf.t(line.description),
                     str(line.quantity),
-                    pdf.t(_money(invoice, line.unit_price)),
-                    pdf.t(_money(invoice, -line.discount)) if line.discount else "—",
-                    pdf.t(_money(invoice, line.total)),
-                    pdf.t(_money(invoice, line.tax)),
+                    pdf.t(money_label(line.unit_price, invoice.currency)),
+                    pdf.t(money_label(-line.discount, invoice.currency)) if line.discount else "—",
+                    pdf.t(money_label(line.total, invoice.currency)),
+                    pdf.t(money_label(line.tax, invoice.currency)),
                 ]
             )
     pdf.ln(4)
@@ -226,7 +222,7 @@ def _draw_totals(pdf: InvoicePDF, invoice: Invoice) -> None:
         pdf.cell(
             value_w,
             6,
-            pdf.t(_money(invoice, value)),
+            pdf.t(money_label(value, invoice.currency)),
             align="R",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
@@ -240,7 +236,7 @@ def _draw_totals(pdf: InvoicePDF, invoice: Invoice) -> None:
     pdf.cell(
         value_w,
         7,
-        pdf.t(_money(invoice, invoice.total)),
+        pdf.t(money_label(invoice.total, invoice.currency)),
         align="R",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
@@ -249,7 +245,7 @@ def _draw_totals(pdf: InvoicePDF, invoice: Invoice) -> None:
 
 
 def _payment_text(invoice: Invoice, record) -> str:
-    text = f"{_date(record.received_at)}: {_money(invoice, record.amount)} received"
+    text = f"{_date(record.received_at)}: {money_label(record.amount, invoice.currency)} received"
     if record.reference:
         text += f", authorization {record.reference}"
     if record.reversed_at:

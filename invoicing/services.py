@@ -15,7 +15,7 @@ from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set, profile_create
 from orders.actors import Actor
 from orders.dates import end_of_day, today
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Channel, Order, OrderEvent, OrderStatus
 from orders.services import OrderError, order_event_add
 from orders.status import reverses_sale
@@ -150,7 +150,7 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         order=order,
         kind=OrderEvent.Kind.INVOICE,
         message=(
-            f"Invoice {invoice.display_number} for {money(invoice.total, invoice.currency)} "
+            f"Invoice {invoice.display_number} for {money_label(invoice.total, invoice.currency)} "
             f"created{' with its payment record' if order.total > 0 else ''}, "
             f"applied to {applied}."
         ),
@@ -213,7 +213,7 @@ def invoice_reverse_for_order(*, order: Order, actor: Actor) -> Invoice | None:
     reversed_ = _payment_records_reverse(invoice=invoice, at=now, credit_note=credit_note)
     message = (
         f"Invoice {invoice.display_number} is posted, so it stays as it is: credit note "
-        f"{credit_note.display_number} for {money(credit_note.total, credit_note.currency)} "
+        f"{credit_note.display_number} for {money_label(credit_note.total, credit_note.currency)} "
         "issued and posted"
         + (f", payment record reversed against {credit_note.display_number}." if reversed_ else ".")
     )

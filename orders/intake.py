@@ -160,7 +160,7 @@ class _Errors:
         return len(self.items) > mark
 
 
-def money(value: Decimal) -> Decimal:
+def quantize_money(value: Decimal) -> Decimal:
     """An amount as the store's currency writes it (2 places for USD, 0 for JPY)."""
     return value.quantize(Decimal(1).scaleb(-settings.STORE_CURRENCY_PLACES))
 

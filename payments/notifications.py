@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.text import nul_paths
 from orders.actors import Actor
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.risk import order_risk_assess
 from orders.services import OrderError, order_event_add, order_transition
@@ -145,7 +145,7 @@ def _apply_paid(gateway, event: NotificationEvent, order: Order, actor: Actor):
     if event.amount is None:
         _note(order, f"{gateway.name} reported a payment without an amount: not applied.", actor)
         return Outcome.IGNORED, "No amount."
-    amount = money(event.amount, order.currency)
+    amount = money_label(event.amount, order.currency)
     spent = (
         Payment.objects.filter(order=order, gateway=gateway, transaction_id=event.transaction_id)
         .exclude(transaction_id="")
@@ -201,7 +201,7 @@ def _apply_paid(gateway, event: NotificationEvent, order: Order, actor: Actor):
 
 
 def _apply_declined(gateway, event: NotificationEvent, order: Order, actor: Actor):
-    amount = f" of {money(event.amount, order.currency)}" if event.amount is not None else ""
+    amount = f" of {money_label(event.amount, order.currency)}" if event.amount is not None else ""
     reason = event.message or "no reason given"
     _note(order, f"Payment{amount} declined at {gateway.name}: {reason}", actor)
     return Outcome.DECLINED, reason
@@ -220,14 +220,16 @@ def _apply_refunded(gateway, event: NotificationEvent, order: Order, actor: Acto
     )
     if payment is None:
         return _apply_refund_of_no_payment(gateway, event, order, actor)
-    amount = money(event.amount if event.amount is not None else payment.amount, order.currency)
+    amount = money_label(
+        event.amount if event.amount is not None else payment.amount, order.currency
+    )
     if payment.status in {Payment.Status.REFUNDED, Payment.Status.REVERSED}:
         return Outcome.IGNORED, "Already refunded."
     if event.amount is not None and event.amount < payment.amount:
         _note(
             order,
             f"{gateway.name} reported a partial refund of {amount} of the "
-            f"{money(payment.amount, order.currency)} paid: the order is unchanged.",
+            f"{money_label(payment.amount, order.currency)} paid: the order is unchanged.",
             actor,
         )
         return Outcome.IGNORED, "Partial refund."

@@ -41,7 +41,7 @@ from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
 from core import keyset
 
 from ..dates import end_of_day, start_of_day
-from ..formatting import money, short_datetime
+from ..formatting import money_label, short_datetime
 from ..models import Order, OrderLine, PaymentState
 from .filters import LineFilter
 from .registry import RowLink, SelectedLine, links_for
@@ -379,7 +379,7 @@ def _decorate(rows: list[OrderLine], links: list[RowLink]) -> list[OrderLine]:
         row.options_prefix = f"{row.options} · " if row.options else ""
         row.status, row.status_label = order.status, order.get_status_display()
         row.placed_date, row.placed_time, row.placed_iso = short_datetime(row.placed_at)
-        row.amount_label = money(row.total, order.currency)
+        row.amount_label = money_label(row.total, order.currency)
         row.payment = order.payment_state
         row.payment_label = PaymentState(order.payment_state).label
         row.sent_label = _sent_label(row)
