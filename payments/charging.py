@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from orders.actors import Actor
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.risk import order_risk_assess
 from orders.services import OrderError, order_event_add
@@ -60,7 +60,7 @@ def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
             f"Order #{order.number} has no card to charge: the storefront sent no payment "
             "token. Ask the customer to pay again, or record an offline payment."
         )
-    amount = money(order.total, order.currency)
+    amount = money_label(order.total, order.currency)
     tried = PaymentAttempt.objects.filter(order=order).exclude(
         outcome=PaymentAttempt.Outcome.TIMEOUT
     )
@@ -182,7 +182,7 @@ def _undo_charge(
     """The gateway took the money but the order could not be paid with it (another path paid
     it first, its total changed, stock ran out): give the money back now, outside any lock."""
     live = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).first()
-    amount = money(order.total, order.currency)
+    amount = money_label(order.total, order.currency)
     try:
         refund = client.refund(
             transaction_id=result.transaction_id,
