@@ -35,7 +35,7 @@ from .models import (
 )
 from .selectors import saved_view_query
 from .signals import order_status_changed
-from .status import Effect, transition_for
+from .status import Effect, Transition, transition_for
 
 # Who completes a paid order that has nothing to ship.
 NOTHING_TO_SHIP = Actor.system("Back office")
@@ -191,24 +191,9 @@ def order_transition(
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     source = order.status
-    if to not in OrderStatus.values:
-        raise TransitionRefused(f"“{to}” is not an order status.")
-    move = transition_for(source, to)
-    if move is None:
-        raise TransitionRefused(
-            f"An order that is {OrderStatus(source).label} cannot become {OrderStatus(to).label}."
-        )
-    if move.needs_payment and not payment_recorded:
-        raise TransitionRefused(
-            "An order becomes paid through a payment: charge it, or record a manual payment."
-        )
-    if move.needs_shipment and not shipment_recorded:
-        raise TransitionRefused(
-            "An order becomes shipped through a shipment: record its courier and tracking number."
-        )
-    refusal = move.refusal(order)
-    if refusal:
-        raise TransitionRefused(refusal)
+    move = _allowed_move(
+        order, to, payment_recorded=payment_recorded, shipment_recorded=shipment_recorded
+    )
     order.status = to
     order.save(update_fields=["status", "updated_at"])
     order_event_add(
@@ -233,6 +218,32 @@ def order_transition(
             note="Nothing on this order ships.",
         )
     return order
+
+
+def _allowed_move(
+    order: Order, to: str, *, payment_recorded: bool, shipment_recorded: bool
+) -> Transition:
+    """The status machine's move of `order` to `to`, or TransitionRefused saying why not now."""
+    source = order.status
+    if to not in OrderStatus.values:
+        raise TransitionRefused(f"“{to}” is not an order status.")
+    move = transition_for(source, to)
+    if move is None:
+        raise TransitionRefused(
+            f"An order that is {OrderStatus(source).label} cannot become {OrderStatus(to).label}."
+        )
+    if move.needs_payment and not payment_recorded:
+        raise TransitionRefused(
+            "An order becomes paid through a payment: charge it, or record a manual payment."
+        )
+    if move.needs_shipment and not shipment_recorded:
+        raise TransitionRefused(
+            "An order becomes shipped through a shipment: record its courier and tracking number."
+        )
+    refusal = move.refusal(order)
+    if refusal:
+        raise TransitionRefused(refusal)
+    return move
 
 
 @dataclass(frozen=True)
