@@ -75,19 +75,6 @@ class Address(models.Model):
     def __str__(self):
         return ", ".join(p for p in [self.line1, self.city, self.postal_code, self.country] if p)
 
-    def as_snapshot(self) -> dict:
-        """The address as an order keeps it: a copy that later edits do not change."""
-        return {
-            "name": self.name or self.profile.full_name,
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "region": self.region,
-            "postal_code": self.postal_code,
-            "country": self.country,
-            "phone": self.phone,
-        }
-
 
 class CustomerSettings(StoreSettings):
     """The store's customer settings, one row (pk=1)."""

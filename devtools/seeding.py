@@ -516,16 +516,16 @@ def esc(value: str) -> str:
     )
 
 
-def _money(cents: int) -> str:
+def _cents_text(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-_MONEY_CACHE = [_money(c) for c in range(100_000)]
+_MONEY_CACHE = [_cents_text(c) for c in range(100_000)]
 
 
-def money(cents: int) -> str:
+def cents_text(cents: int) -> str:
     """Integer cents as a decimal amount; amounts under $1,000 (most) come from a table."""
-    return _MONEY_CACHE[cents] if 0 <= cents < 100_000 else _money(cents)
+    return _MONEY_CACHE[cents] if 0 <= cents < 100_000 else _cents_text(cents)
 
 
 def cents(amount: Decimal) -> int:
@@ -1172,7 +1172,7 @@ class OrderFactory:
     def batch(self, keys: list[tuple[int, int]], placed: list[int], newest: list) -> Batch:
         """Orders for `keys` ((id, number) pairs) placed at `placed`; `newest[i]` forces
         the channel and status of the i-th order when not None."""
-        rng, r, ts, money_ = self.rng, self.rng.random, self.ts, money
+        rng, r, ts, cents_text_ = self.rng, self.rng.random, self.ts, cents_text
         orders, lines, events, codes = [], [], [], []
         units_sold: Counter = Counter()
         line_count = 0
@@ -1219,8 +1219,8 @@ class OrderFactory:
                 else:
                     state, done = Fulfilment.UNFULFILLED, 0
                 rendered.append(
-                    f"{oid}\t{v.static}{q}\t{money_(line_tax)}\t{money_(discount)}\t"
-                    f"{money_(total)}\t{'t' if v.shippable else 'f'}\t{state}\t{done}\t"
+                    f"{oid}\t{v.static}{q}\t{cents_text_(line_tax)}\t{cents_text_(discount)}\t"
+                    f"{cents_text_(total)}\t{'t' if v.shippable else 'f'}\t{state}\t{done}\t"
                     f"{placed}\n"
                 )
                 if committed:
@@ -1287,8 +1287,8 @@ class OrderFactory:
             shipping_address = person.shipping if ships and channel != Channel.IN_STORE else "{}"
             orders.append(
                 f"{oid}\t{number}\t{channel}\t{status}\t{person.profile_id}\t{person.email}\t"
-                f"{person.name}\t{person.phone}\t{ts(at)}\t{self.currency}\t{money_(subtotal)}\t"
-                f"{money_(order_discount)}\t{money_(shipping)}\t{money_(tax)}\t{money_(total)}\t"
+                f"{person.name}\t{person.phone}\t{ts(at)}\t{self.currency}\t{cents_text_(subtotal)}\t"
+                f"{cents_text_(order_discount)}\t{cents_text_(shipping)}\t{cents_text_(tax)}\t{cents_text_(total)}\t"
                 f"{person.billing}\t{shipping_address}\t{client_ip}\t{ref}\t{token}\t"
                 f"{authorization}\t{'t' if committed else 'f'}\t{ts(at)}\t{ts(updated)}\t"
                 f"{paid_at}\t{first_paid}\t{risk}\n"

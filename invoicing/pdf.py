@@ -13,7 +13,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from orders.formatting import money
+from orders.formatting import money_label
 
 from .models import Invoice
 
@@ -91,10 +91,6 @@ class InvoicePDF(FPDF):
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
 
-def _money(invoice: Invoice, value) -> str:
-    return money(value, invoice.currency)
-
-
 def _date(value) -> str:
     local = timezone.localtime(value, timezone.get_default_timezone())
     return f"{local:%b} {local.day}, {local.year}"
@@ -115,10 +111,17 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice (as `selectors.invoice_detail` loads it) as PDF bytes."""
     pdf = InvoicePDF(invoice, _unicode_font())
     pdf.add_page()
-    width = pdf.epw
-    left = pdf.l_margin
+    _draw_heading(pdf, invoice)
+    _draw_parties(pdf, invoice)
+    _draw_lines(pdf, invoice)
+    _draw_totals(pdf, invoice)
+    _draw_payments(pdf, invoice)
+    return bytes(pdf.output())
 
-    # Store and document title.
+
+def _draw_heading(pdf: InvoicePDF, invoice: Invoice) -> None:
+    """The store, the document's title and number, its status, and a rule below."""
+    width, left = pdf.epw, pdf.l_margin
     title = "Credit note" if invoice.is_credit_note else "Invoice"
     pdf.font(16, bold=True)
     pdf.cell(width / 2, 9, pdf.t(settings.STORE_NAME))
@@ -136,15 +139,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.line(left, pdf.get_y(), left + width, pdf.get_y())
     pdf.ln(5)
 
-    # Bill to (left) and the document's facts (right).
-    top = pdf.get_y()
-    pdf.font(8, bold=True, colour=MUTED)
-    pdf.cell(width / 2, 5, "BILL TO", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    for i, line in enumerate(_address_lines(invoice)):
-        pdf.font(10, bold=i == 0)
-        pdf.cell(width / 2, 5, pdf.t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    bottom = pdf.get_y()
 
+def _document_facts(invoice: Invoice) -> list[tuple[str, str]]:
     facts = [
         ("Invoice date" if not invoice.is_credit_note else "Date", _date(invoice.issued_at)),
         ("Order", f"#{invoice.order.number}"),
@@ -153,9 +149,23 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     if invoice.credits_id:
         facts.append(("Credits invoice", invoice.credits.display_number))
     facts += [("Credited by", note.display_number) for note in invoice.credit_notes.all()]
+    return facts
+
+
+def _draw_parties(pdf: InvoicePDF, invoice: Invoice) -> None:
+    """Bill to (left) and the document's facts (right), side by side."""
+    width, left = pdf.epw, pdf.l_margin
+    top = pdf.get_y()
+    pdf.font(8, bold=True, colour=MUTED)
+    pdf.cell(width / 2, 5, "BILL TO", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for i, line in enumerate(_address_lines(invoice)):
+        pdf.font(10, bold=i == 0)
+        pdf.cell(width / 2, 5, pdf.t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+
     pdf.set_y(top)
     label_w, value_w = 32, 55
-    for label, value in facts:
+    for label, value in _document_facts(invoice):
         pdf.set_x(left + width - label_w - value_w)
         pdf.font(9, colour=MUTED)
         pdf.cell(label_w, 5, pdf.t(label))
@@ -163,7 +173,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         pdf.cell(value_w, 5, pdf.t(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(bottom, pdf.get_y()) + 7)
 
-    # The lines.
+
+def _draw_lines(pdf: InvoicePDF, invoice: Invoice) -> None:
     pdf.font(9)
     heading = FontFace(emphasis="BOLD", color=MUTED, fill_color=HEAD_FILL, size_pt=8)
     with pdf.table(
@@ -173,7 +184,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         headings_style=heading,
         line_height=5.5,
         padding=(1.5, 1.5),
-        width=width,
+        width=pdf.epw,
     ) as table:
         # The line's total is before tax, as on the invoice page: the lines add up to the
         # subtotal, and tax is added once, below.
@@ -184,15 +195,18 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                     pdf.t(line.sku),
                     pdf.t(line.description),
                     str(line.quantity),
-                    pdf.t(_money(invoice, line.unit_price)),
-                    pdf.t(_money(invoice, -line.discount)) if line.discount else "—",
-                    pdf.t(_money(invoice, line.total)),
-                    pdf.t(_money(invoice, line.tax)),
+                    pdf.t(money_label(line.unit_price, invoice.currency)),
+                    pdf.t(money_label(-line.discount, invoice.currency)) if line.discount else "—",
+                    pdf.t(money_label(line.total, invoice.currency)),
+                    pdf.t(money_label(line.tax, invoice.currency)),
                 ]
             )
     pdf.ln(4)
 
-    # Totals.
+
+def _draw_totals(pdf: InvoicePDF, invoice: Invoice) -> None:
+    """Subtotal, discount, shipping and tax, right-aligned, then the total under a rule."""
+    width, left = pdf.epw, pdf.l_margin
     rows = [
         ("Subtotal excl. tax", invoice.subtotal),
         ("Discount", -invoice.discount),
@@ -208,7 +222,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         pdf.cell(
             value_w,
             6,
-            pdf.t(_money(invoice, value)),
+            pdf.t(money_label(value, invoice.currency)),
             align="R",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
@@ -222,26 +236,33 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.cell(
         value_w,
         7,
-        pdf.t(_money(invoice, invoice.total)),
+        pdf.t(money_label(invoice.total, invoice.currency)),
         align="R",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
     pdf.ln(6)
 
-    # Payments.
+
+def _payment_text(invoice: Invoice, record) -> str:
+    text = f"{_date(record.received_at)}: {money_label(record.amount, invoice.currency)} received"
+    if record.reference:
+        text += f", authorization {record.reference}"
+    if record.reversed_at:
+        text += f". Reversed {_date(record.reversed_at)}"
+        if record.reversal_credit_note_id:
+            text += f" by credit note {record.reversal_credit_note.display_number}"
+    return text + "."
+
+
+def _draw_payments(pdf: InvoicePDF, invoice: Invoice) -> None:
     records = list(invoice.payment_records.all())
-    if records:
-        pdf.font(8, bold=True, colour=MUTED)
-        pdf.cell(0, 5, "PAYMENTS", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        for record in records:
-            text = f"{_date(record.received_at)}: {_money(invoice, record.amount)} received"
-            if record.reference:
-                text += f", authorization {record.reference}"
-            if record.reversed_at:
-                text += f". Reversed {_date(record.reversed_at)}"
-                if record.reversal_credit_note_id:
-                    text += f" by credit note {record.reversal_credit_note.display_number}"
-            pdf.font(9.5)
-            pdf.multi_cell(0, 5, pdf.t(text + "."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    if not records:
+        return
+    pdf.font(8, bold=True, colour=MUTED)
+    pdf.cell(0, 5, "PAYMENTS", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for record in records:
+        pdf.font(9.5)
+        pdf.multi_cell(
+            0, 5, pdf.t(_payment_text(invoice, record)), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )

@@ -15,7 +15,7 @@ from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set, profile_create
 from orders.actors import Actor
 from orders.dates import end_of_day, today
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Channel, Order, OrderEvent, OrderStatus
 from orders.services import OrderError, order_event_add
 from orders.status import reverses_sale
@@ -134,6 +134,33 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         total=order.total,
         issued_at=now,
     )
+    _invoice_lines_copy(invoice, order)
+    # Nothing was received for a free order, so it gets no payment record.
+    if order.total > 0:
+        PaymentRecord.objects.create(
+            invoice=invoice,
+            profile=profile,
+            amount=order.total,
+            currency=order.currency,
+            reference=order.authorization_code,
+            received_at=order.paid_at or now,
+        )
+    applied = f"the anonymous profile ({profile})" if anonymous else f"{profile}'s profile"
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.INVOICE,
+        message=(
+            f"Invoice {invoice.display_number} for {money_label(invoice.total, invoice.currency)} "
+            f"created{' with its payment record' if order.total > 0 else ''}, "
+            f"applied to {applied}."
+        ),
+        actor=actor,
+    )
+    return invoice
+
+
+def _invoice_lines_copy(invoice: Invoice, order: Order) -> None:
+    """The order's lines, as they are now, as the invoice's lines, in one query."""
     InvoiceLine.objects.bulk_create(
         [
             InvoiceLine(
@@ -150,28 +177,6 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
             for line in order.lines.order_by("id")
         ]
     )
-    # Nothing was received for a free order, so it gets no payment record.
-    if order.total > 0:
-        PaymentRecord.objects.create(
-            invoice=invoice,
-            profile=profile,
-            amount=order.total,
-            currency=order.currency,
-            reference=order.authorization_code,
-            received_at=order.paid_at or now,
-        )
-    applied = f"the anonymous profile ({profile})" if anonymous else f"{profile}'s profile"
-    order_event_add(
-        order=order,
-        kind=OrderEvent.Kind.INVOICE,
-        message=(
-            f"Invoice {invoice.display_number} for {money(invoice.total, invoice.currency)} "
-            f"created{' with its payment record' if order.total > 0 else ''}, "
-            f"applied to {applied}."
-        ),
-        actor=actor,
-    )
-    return invoice
 
 
 @transaction.atomic(savepoint=False)
@@ -208,7 +213,7 @@ def invoice_reverse_for_order(*, order: Order, actor: Actor) -> Invoice | None:
     reversed_ = _payment_records_reverse(invoice=invoice, at=now, credit_note=credit_note)
     message = (
         f"Invoice {invoice.display_number} is posted, so it stays as it is: credit note "
-        f"{credit_note.display_number} for {money(credit_note.total, credit_note.currency)} "
+        f"{credit_note.display_number} for {money_label(credit_note.total, credit_note.currency)} "
         "issued and posted"
         + (f", payment record reversed against {credit_note.display_number}." if reversed_ else ".")
     )

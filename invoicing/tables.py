@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from orders.formatting import money
+from orders.formatting import money_label
 
 
 class InvoiceTable(tables.Table):
@@ -73,7 +73,7 @@ class InvoiceTable(tables.Table):
         return format_html("{}{}", value, member)
 
     def render_total(self, record):
-        return money(record.total, record.currency)
+        return money_label(record.total, record.currency)
 
     def render_status(self, record):
         return format_html(

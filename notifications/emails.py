@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from catalog.models import SerialCode
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import DownloadLink, Order, OrderLine, OrderStatus
 from shipping.models import Shipment, TrackingNumber
 from shipping.tracking import tracking_url_for
@@ -240,7 +240,7 @@ def render(facts: EmailFacts, *, sending: Sender | None = None) -> RenderedEmail
         "store_name": settings.STORE_NAME,
         "order": order,
         "customer_name": order.customer_name,
-        "total": money(order.total, order.currency),
+        "total": money_label(order.total, order.currency),
         # Only what ships is delivered: digital goods and licences have their own email.
         "shipped_lines": tuple(line for line in facts.lines if line.is_shippable),
         "tracking_page_url": facts.tracking_page_url,

@@ -28,7 +28,7 @@ from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from orders.services import order_event_add
 
-from .emails import EmailSkipped, render_email
+from .emails import EmailSkipped, RenderedEmail, render_email
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -303,6 +303,12 @@ def outbox_deliver(*, message_id: int) -> str:
     ) != len(rendered.serial_code_ids):
         # A store admin returned one to the pool between reading and marking: render again.
         return _record_failure(message, "A serial code went back to the pool before sending.")
+    return _send(message, rendered)
+
+
+def _send(message: OutboxMessage, rendered: RenderedEmail) -> str:
+    """Hand the rendered email to the SMTP server under a renewed lease, then mark the row sent
+    (or record the failure), each on a fresh database connection if the first was lost."""
     connection = get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT)
     email = EmailMultiAlternatives(
         subject=rendered.subject,

@@ -13,7 +13,7 @@ from .intake import (
     IntakeInvalid,
     apikey_authenticate,
     intake_submit,
-    money,
+    quantize_money,
 )
 from .models import ApiKey, Order, OrderLine
 from .schemas import Message, OrderCreatedOut, OrderIn, OrderOut, ValidationErrorOut
@@ -50,7 +50,7 @@ def _created(result) -> dict:
         "status": result.status,
         "channel": order.channel,
         "currency": order.currency,
-        "total": money(order.total),
+        "total": quantize_money(order.total),
         "placed_at": order.placed_at,
     }
 
@@ -144,7 +144,7 @@ def read_order(request: HttpRequest, number: int):
         "status_label": order.get_status_display(),
         "channel": order.channel,
         "currency": order.currency,
-        "total": money(order.total),
+        "total": quantize_money(order.total),
         "placed_at": order.placed_at,
         "updated_at": order.updated_at,
         "lines": [

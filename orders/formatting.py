@@ -8,8 +8,8 @@ from django.utils import timezone
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
 
 
-def money(value, currency: str = "") -> str:
-    """`money(1234.5, "USD")` → "$1,234.50"; currencies without a symbol here get their code."""
+def money_label(value, currency: str = "") -> str:
+    """`money_label(1234.5, "USD")` → "$1,234.50"; currencies without a symbol here get their code."""
     if value in (None, ""):
         return ""
     currency = (currency or settings.STORE_CURRENCY).upper()

@@ -160,7 +160,7 @@ class _Errors:
         return len(self.items) > mark
 
 
-def money(value: Decimal) -> Decimal:
+def quantize_money(value: Decimal) -> Decimal:
     """An amount as the store's currency writes it (2 places for USD, 0 for JPY)."""
     return value.quantize(Decimal(1).scaleb(-settings.STORE_CURRENCY_PLACES))
 
@@ -191,100 +191,17 @@ def intake_validate(*, payload: OrderIn, channel: str) -> OrderDraft:
     the variants of all lines in one query; writes nothing.
     """
     errors = _Errors()
-
-    currency = payload.currency.strip().upper()
-    if currency != settings.STORE_CURRENCY:
-        errors.add(
-            ("currency",),
-            f"The store sells in {settings.STORE_CURRENCY}; got {payload.currency!r}.",
-            "currency_mismatch",
-        )
-
-    email = payload.customer.email.strip()
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        msg = "Enter a valid email address." if email else "The buyer's email is required."
-        errors.add(("customer", "email"), msg, "invalid_email")
-
-    skus = {line.sku for line in payload.lines}
-    variants = {
-        v.sku: v for v in Variant.objects.select_related("product").filter(sku__in=skus).order_by()
-    }
-
-    lines: list[DraftLine] = []
-    lines_valid = True
-    for i, line in enumerate(payload.lines):
-        mark = errors.mark()
-        variant = variants.get(line.sku)
-        if variant is None:
-            errors.add(("lines", i, "sku"), f"Unknown SKU {line.sku!r}.", "unknown_sku")
-        if line.quantity < 1:
-            errors.add(("lines", i, "quantity"), "Must be at least 1.", "quantity_not_positive")
-        elif line.quantity > MAX_QUANTITY:
-            errors.add(
-                ("lines", i, "quantity"), f"Must be at most {MAX_QUANTITY:,}.", "quantity_too_large"
-            )
-        unit_price = _amount(line.unit_price, ("lines", i, "unit_price"), errors)
-        discount = _amount(line.discount, ("lines", i, "discount"), errors)
-        tax = _amount(line.tax, ("lines", i, "tax"), errors)
-        if errors.since(mark):
-            lines_valid = False
-            continue
-        total = unit_price * line.quantity - discount
-        if total < 0:
-            errors.add(
-                ("lines", i, "discount"),
-                f"The discount is more than the line's price ({unit_price * line.quantity}).",
-                "discount_too_large",
-            )
-            lines_valid = False
-            continue
-        lines.append(DraftLine(variant, line.quantity, unit_price, discount, tax, total))
-
-    mark = errors.mark()
-    subtotal = _amount(payload.subtotal, ("subtotal",), errors)
-    discount = _amount(payload.discount, ("discount",), errors)
-    shipping = _amount(payload.shipping, ("shipping",), errors)
-    tax = _amount(payload.tax, ("tax",), errors)
-    total = _amount(payload.total, ("total",), errors)
-    amounts_valid = not errors.since(mark)
-    if lines_valid and not errors.since(mark):
-        lines_sum = sum((line.total for line in lines), Decimal(0))
-        if subtotal != lines_sum:
-            errors.add(
-                ("subtotal",),
-                f"The subtotal {subtotal} is not the sum of the line totals "
-                f"(unit_price × quantity − discount), {lines_sum}.",
-                "subtotal_mismatch",
-            )
-    if amounts_valid and total != subtotal - discount + shipping + tax:
-        errors.add(
-            ("total",),
-            f"The total {total} is not subtotal − discount + shipping + tax, "
-            f"{subtotal - discount + shipping + tax}.",
-            "total_mismatch",
-        )
-
-    shippable = [
-        i
-        for i, line in enumerate(payload.lines)
-        if (v := variants.get(line.sku)) and v.product.is_shippable
-    ]
-    if shippable and payload.shipping_address is None:
-        errors.add(
-            ("shipping_address",),
-            f"A shipping address is required: {payload.lines[shippable[0]].sku} ships.",
-            "shipping_address_required",
-        )
-
+    currency = _checked_currency(payload, errors)
+    email = _checked_email(payload, errors)
+    variants = _variants_by_sku(payload)
+    lines, lines_valid = _draft_lines(payload, variants, errors)
+    amounts = _checked_amounts(payload, lines if lines_valid else None, errors)
+    _check_shipping_address(payload, variants, errors)
     captured = payload.payment.status == "captured"
     if captured and not CatalogSettings.load().allow_backorders:
         _check_stock(payload, variants, errors)
-
     if errors.items:
         raise IntakeInvalid(errors.items)
-
     return OrderDraft(
         channel=channel,
         placed_at=(payload.placed_at or timezone.now()).astimezone(UTC),
@@ -297,11 +214,11 @@ def intake_validate(*, payload: OrderIn, channel: str) -> OrderDraft:
         billing_address=_address(payload.billing_address),
         shipping_address=_address(payload.shipping_address),
         lines=tuple(lines),
-        subtotal=subtotal,
-        discount=discount,
-        shipping=shipping,
-        tax=tax,
-        total=total,
+        subtotal=amounts.subtotal,
+        discount=amounts.discount,
+        shipping=amounts.shipping,
+        tax=amounts.tax,
+        total=amounts.total,
         client_ip=str(payload.client_ip) if payload.client_ip else None,
         external_ref=payload.external_ref.strip(),
         payment_captured=captured,
@@ -309,6 +226,134 @@ def intake_validate(*, payload: OrderIn, channel: str) -> OrderDraft:
         card_fingerprint=payload.payment.card_fingerprint.strip(),
         authorization_code=payload.payment.authorization_code.strip() if captured else "",
     )
+
+
+def _checked_currency(payload: OrderIn, errors: _Errors) -> str:
+    currency = payload.currency.strip().upper()
+    if currency != settings.STORE_CURRENCY:
+        errors.add(
+            ("currency",),
+            f"The store sells in {settings.STORE_CURRENCY}; got {payload.currency!r}.",
+            "currency_mismatch",
+        )
+    return currency
+
+
+def _checked_email(payload: OrderIn, errors: _Errors) -> str:
+    email = payload.customer.email.strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        msg = "Enter a valid email address." if email else "The buyer's email is required."
+        errors.add(("customer", "email"), msg, "invalid_email")
+    return email
+
+
+def _variants_by_sku(payload: OrderIn) -> dict[str, Variant]:
+    """The variants of every line's SKU, with their products, in one query."""
+    skus = {line.sku for line in payload.lines}
+    return {
+        v.sku: v for v in Variant.objects.select_related("product").filter(sku__in=skus).order_by()
+    }
+
+
+def _draft_lines(
+    payload: OrderIn, variants: dict[str, Variant], errors: _Errors
+) -> tuple[list[DraftLine], bool]:
+    """The lines that pass their checks, and whether every line did."""
+    lines: list[DraftLine] = []
+    lines_valid = True
+    for i, line in enumerate(payload.lines):
+        draft = _draft_line(i, line, variants.get(line.sku), errors)
+        if draft is None:
+            lines_valid = False
+        else:
+            lines.append(draft)
+    return lines, lines_valid
+
+
+def _draft_line(i: int, line, variant: Variant | None, errors: _Errors) -> DraftLine | None:
+    """Line `i` checked and quantized, or None after recording why it is not valid."""
+    mark = errors.mark()
+    if variant is None:
+        errors.add(("lines", i, "sku"), f"Unknown SKU {line.sku!r}.", "unknown_sku")
+    if line.quantity < 1:
+        errors.add(("lines", i, "quantity"), "Must be at least 1.", "quantity_not_positive")
+    elif line.quantity > MAX_QUANTITY:
+        errors.add(
+            ("lines", i, "quantity"), f"Must be at most {MAX_QUANTITY:,}.", "quantity_too_large"
+        )
+    unit_price = _amount(line.unit_price, ("lines", i, "unit_price"), errors)
+    discount = _amount(line.discount, ("lines", i, "discount"), errors)
+    tax = _amount(line.tax, ("lines", i, "tax"), errors)
+    if errors.since(mark):
+        return None
+    total = unit_price * line.quantity - discount
+    if total < 0:
+        errors.add(
+            ("lines", i, "discount"),
+            f"The discount is more than the line's price ({unit_price * line.quantity}).",
+            "discount_too_large",
+        )
+        return None
+    return DraftLine(variant, line.quantity, unit_price, discount, tax, total)
+
+
+@dataclass(frozen=True)
+class _Amounts:
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def _checked_amounts(payload: OrderIn, lines: list[DraftLine] | None, errors: _Errors) -> _Amounts:
+    """The order's amounts, quantized; the subtotal checked against `lines` (None when a line
+    is broken, so there is no sum to check) and the total against the other amounts."""
+    mark = errors.mark()
+    amounts = _Amounts(
+        subtotal=_amount(payload.subtotal, ("subtotal",), errors),
+        discount=_amount(payload.discount, ("discount",), errors),
+        shipping=_amount(payload.shipping, ("shipping",), errors),
+        tax=_amount(payload.tax, ("tax",), errors),
+        total=_amount(payload.total, ("total",), errors),
+    )
+    if errors.since(mark):
+        return amounts
+    if lines is not None:
+        lines_sum = sum((line.total for line in lines), Decimal(0))
+        if amounts.subtotal != lines_sum:
+            errors.add(
+                ("subtotal",),
+                f"The subtotal {amounts.subtotal} is not the sum of the line totals "
+                f"(unit_price × quantity − discount), {lines_sum}.",
+                "subtotal_mismatch",
+            )
+    expected = amounts.subtotal - amounts.discount + amounts.shipping + amounts.tax
+    if amounts.total != expected:
+        errors.add(
+            ("total",),
+            f"The total {amounts.total} is not subtotal − discount + shipping + tax, {expected}.",
+            "total_mismatch",
+        )
+    return amounts
+
+
+def _check_shipping_address(
+    payload: OrderIn, variants: dict[str, Variant], errors: _Errors
+) -> None:
+    shippable = [
+        i
+        for i, line in enumerate(payload.lines)
+        if (v := variants.get(line.sku)) and v.product.is_shippable
+    ]
+    if shippable and payload.shipping_address is None:
+        errors.add(
+            ("shipping_address",),
+            f"A shipping address is required: {payload.lines[shippable[0]].sku} ships.",
+            "shipping_address_required",
+        )
 
 
 def _check_stock(payload: OrderIn, variants: dict[str, Variant], errors: _Errors) -> None:
@@ -353,6 +398,32 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
     payment marks the order paid through `order_transition`, which books the sale exactly
     once; if stock ran short it raises TransitionRefused and nothing of the order remains.
     """
+    order = _new_order(draft)
+    # Rated before it is written, so the rating costs one read and no extra write.
+    order.risk_level, order.risk_signals = risk.assess(order)
+    order.save(force_insert=True)
+    OrderLine.objects.bulk_create([_new_line(order, line) for line in draft.lines])
+    order_event_add(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        message=f"Received from the {Channel(draft.channel).label.lower()} channel.",
+        actor=actor,
+    )
+    order_placed.send(sender=Order, order=order, actor=actor)
+    if draft.payment_captured:
+        by = "register" if draft.channel == Channel.IN_STORE else "storefront"
+        order = order_transition(
+            order_id=order.pk,
+            to=OrderStatus.PAID,
+            actor=actor,
+            note=f"Payment captured by the {by}",
+            payment_recorded=True,
+        )
+    return order
+
+
+def _new_order(draft: OrderDraft) -> Order:
+    """The draft's order, unsaved, for the member's profile (upserted now) if it names one."""
     profile = None
     if draft.member_ref:
         profile = member_profile_upsert(
@@ -362,7 +433,7 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
             email=draft.customer_email,
             phone=draft.phone,
         )
-    order = Order(
+    return Order(
         channel=draft.channel,
         status=OrderStatus.PENDING,
         profile=profile,
@@ -384,52 +455,32 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
         card_fingerprint=draft.card_fingerprint,
         authorization_code=draft.authorization_code,
     )
-    # Rated before it is written, so the rating costs one read and no extra write.
-    order.risk_level, order.risk_signals = risk.assess(order)
-    order.save(force_insert=True)
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                variant=line.variant,
-                product_id=line.variant.product_id,
-                placed_at=order.placed_at,
-                sku=line.variant.sku,
-                name=line.variant.product.name[:300],  # the options go apart, below
-                options=line.variant.options_label[:200],
-                unit_price=line.unit_price,
-                unit_cost=line.variant.cost_price,
-                quantity=line.quantity,
-                tax=line.tax,
-                discount=line.discount,
-                total=line.total,
-                is_shippable=line.variant.product.is_shippable,
-                fulfilment_status=(
-                    OrderLine.Fulfilment.UNFULFILLED
-                    if line.variant.product.is_shippable
-                    else OrderLine.Fulfilment.NOT_REQUIRED
-                ),
-            )
-            for line in draft.lines
-        ]
-    )
-    order_event_add(
+
+
+def _new_line(order: Order, line: DraftLine) -> OrderLine:
+    """A draft line as an unsaved order line: a snapshot of its variant as it is now."""
+    variant = line.variant
+    return OrderLine(
         order=order,
-        kind=OrderEvent.Kind.PLACED,
-        message=f"Received from the {Channel(draft.channel).label.lower()} channel.",
-        actor=actor,
+        variant=variant,
+        product_id=variant.product_id,
+        placed_at=order.placed_at,
+        sku=variant.sku,
+        name=variant.product.name[:300],  # the options go apart, below
+        options=variant.options_label[:200],
+        unit_price=line.unit_price,
+        unit_cost=variant.cost_price,
+        quantity=line.quantity,
+        tax=line.tax,
+        discount=line.discount,
+        total=line.total,
+        is_shippable=variant.product.is_shippable,
+        fulfilment_status=(
+            OrderLine.Fulfilment.UNFULFILLED
+            if variant.product.is_shippable
+            else OrderLine.Fulfilment.NOT_REQUIRED
+        ),
     )
-    order_placed.send(sender=Order, order=order, actor=actor)
-    if draft.payment_captured:
-        by = "register" if draft.channel == Channel.IN_STORE else "storefront"
-        order = order_transition(
-            order_id=order.pk,
-            to=OrderStatus.PAID,
-            actor=actor,
-            note=f"Payment captured by the {by}",
-            payment_recorded=True,
-        )
-    return order
 
 
 def _claim(*, channel: str, key: str, body_hash: str, api_key: ApiKey) -> int | None:

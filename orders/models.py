@@ -94,9 +94,6 @@ class PaymentState(models.TextChoices):
 
 
 class OrderQuerySet(models.QuerySet):
-    def newest_first(self):
-        return self.order_by("-placed_at", "-id")
-
     def with_line_facts(self):
         """What lists need to know of an order's lines, computed in SQL: the item count and
         the two facts the status machine's guards read. Cheaper than prefetching the lines.

@@ -32,7 +32,7 @@ from catalog.models import SerialCode
 from core import keyset
 
 from .filters import OrderFilter, number_prefix_ranges, order_number_in
-from .formatting import money, short_datetime
+from .formatting import money_label, short_datetime
 from .models import (
     ApiKey,
     Channel,
@@ -140,7 +140,7 @@ def _decorate(orders: list[Order], *, user) -> list[Order]:
         order.url = f"{detail_prefix}{order.number}/"
         order.status_url = f"{order.url}status/"
         order.placed_date, order.placed_time, order.placed_iso = short_datetime(order.placed_at)
-        order.total_label = money(order.total, order.currency)
+        order.total_label = money_label(order.total, order.currency)
     return orders
 
 
@@ -483,7 +483,7 @@ def order_number_suggestions(*, user, text: str, limit: int = NUMBER_SUGGESTIONS
             "url": f"{detail_prefix}{row['number']}/",
             "customer": row["customer_name"] or row["customer_email"],
             "status": OrderStatus(row["status"]).label,
-            "total": money(row["total"], row["currency"]),
+            "total": money_label(row["total"], row["currency"]),
         }
         for row in rows[:limit]
     ]

@@ -35,7 +35,7 @@ from .models import (
 )
 from .selectors import saved_view_query
 from .signals import order_status_changed
-from .status import Effect, refusal, transition_for
+from .status import Effect, Transition, refusal, transition_for
 
 # Who completes a paid order that has nothing to ship.
 NOTHING_TO_SHIP = Actor.system("Back office")
@@ -191,14 +191,9 @@ def order_transition(
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     source = order.status
-    if to not in OrderStatus.values:
-        raise TransitionRefused(f"“{to}” is not an order status.")
-    reason = refusal(
+    move = _allowed_move(
         order, to, payment_recorded=payment_recorded, shipment_recorded=shipment_recorded
     )
-    if reason:
-        raise TransitionRefused(reason)
-    move = transition_for(source, to)
     order.status = to
     order.save(update_fields=["status", "updated_at"])
     order_event_add(
@@ -223,6 +218,21 @@ def order_transition(
             note="Nothing on this order ships.",
         )
     return order
+
+
+def _allowed_move(
+    order: Order, to: str, *, payment_recorded: bool, shipment_recorded: bool
+) -> Transition:
+    """The status machine's move of `order` to `to`, or TransitionRefused saying what would
+    allow it (orders.status.refusal, from the one transition table)."""
+    if to not in OrderStatus.values:
+        raise TransitionRefused(f"“{to}” is not an order status.")
+    reason = refusal(
+        order, to, payment_recorded=payment_recorded, shipment_recorded=shipment_recorded
+    )
+    if reason:
+        raise TransitionRefused(reason)
+    return transition_for(order.status, to)
 
 
 @dataclass(frozen=True)

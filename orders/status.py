@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from .models import Order, OrderStatus
 
-S = OrderStatus
 Guard = Callable[[Order], str | None]  # returns why the move is refused, or None
 
 
@@ -76,39 +75,64 @@ class Transition:
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     (t.source, t.target): t
     for t in [
-        Transition(S.PENDING, S.PAID, "Mark paid", effects=(Effect.BOOK_SALE,), needs_payment=True),
-        Transition(S.PENDING, S.CANCELLED, "Cancel"),
-        Transition(S.PAID, S.PENDING, "Roll back to pending", effects=(Effect.REVERSE_SALE,)),
-        Transition(S.PAID, S.IN_PROCESS, "Mark in process", guards=(has_items_to_ship,)),
         Transition(
-            S.PAID, S.SHIPPED, "Mark shipped", guards=(has_items_to_ship,), needs_shipment=True
+            OrderStatus.PENDING,
+            OrderStatus.PAID,
+            "Mark paid",
+            effects=(Effect.BOOK_SALE,),
+            needs_payment=True,
         ),
-        Transition(S.PAID, S.COMPLETE, "Complete", guards=(nothing_left_to_ship,)),
-        Transition(S.PAID, S.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)),
+        Transition(OrderStatus.PENDING, OrderStatus.CANCELLED, "Cancel"),
         Transition(
-            S.IN_PROCESS,
-            S.SHIPPED,
+            OrderStatus.PAID,
+            OrderStatus.PENDING,
+            "Roll back to pending",
+            effects=(Effect.REVERSE_SALE,),
+        ),
+        Transition(
+            OrderStatus.PAID, OrderStatus.IN_PROCESS, "Mark in process", guards=(has_items_to_ship,)
+        ),
+        Transition(
+            OrderStatus.PAID,
+            OrderStatus.SHIPPED,
             "Mark shipped",
             guards=(has_items_to_ship,),
             needs_shipment=True,
         ),
-        Transition(S.IN_PROCESS, S.COMPLETE, "Complete", guards=(nothing_left_to_ship,)),
-        Transition(S.IN_PROCESS, S.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)),
-        Transition(S.SHIPPED, S.DELIVERED, "Mark delivered"),
-        Transition(S.SHIPPED, S.COMPLETE, "Complete"),
-        Transition(S.DELIVERED, S.COMPLETE, "Complete"),
+        Transition(
+            OrderStatus.PAID, OrderStatus.COMPLETE, "Complete", guards=(nothing_left_to_ship,)
+        ),
+        Transition(
+            OrderStatus.PAID, OrderStatus.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)
+        ),
+        Transition(
+            OrderStatus.IN_PROCESS,
+            OrderStatus.SHIPPED,
+            "Mark shipped",
+            guards=(has_items_to_ship,),
+            needs_shipment=True,
+        ),
+        Transition(
+            OrderStatus.IN_PROCESS, OrderStatus.COMPLETE, "Complete", guards=(nothing_left_to_ship,)
+        ),
+        Transition(
+            OrderStatus.IN_PROCESS, OrderStatus.CANCELLED, "Cancel", effects=(Effect.REVERSE_SALE,)
+        ),
+        Transition(OrderStatus.SHIPPED, OrderStatus.DELIVERED, "Mark delivered"),
+        Transition(OrderStatus.SHIPPED, OrderStatus.COMPLETE, "Complete"),
+        Transition(OrderStatus.DELIVERED, OrderStatus.COMPLETE, "Complete"),
         # An order with nothing to ship completes as soon as it is paid (seed 003), so Complete
         # is still "paid" for it: it can be rolled back or cancelled like a paid order.
         Transition(
-            S.COMPLETE,
-            S.PENDING,
+            OrderStatus.COMPLETE,
+            OrderStatus.PENDING,
             "Roll back to pending",
             guards=(ships_nothing,),
             effects=(Effect.REVERSE_SALE,),
         ),
         Transition(
-            S.COMPLETE,
-            S.CANCELLED,
+            OrderStatus.COMPLETE,
+            OrderStatus.CANCELLED,
             "Cancel",
             guards=(ships_nothing,),
             effects=(Effect.REVERSE_SALE,),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from orders.actors import Actor
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.risk import order_gateway_checks_apply
 from orders.services import OrderError, order_event_add
@@ -41,8 +41,8 @@ def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
     order is locked only once it has answered); every answer is kept as a
     PaymentAttempt; approved → the order is paid with all its effects, and its fraud rating
     takes the gateway's AVS/CVV results; approved with a failed AVS or CVV check → the same,
-    and the order is held for review (the message and the timeline say which check); declined or timed out → the order is unchanged but
-    for its timeline. If another path paid the order while the gateway was answering, this
+    and the order is held for review (the message and the timeline say which check);
+    declined or timed out → the order is unchanged but for its timeline. If another path paid the order while the gateway was answering, this
     charge is refunded at once, so the customer never pays twice.
 
     The gateway's idempotency key is the attempt's number: a retry after a timeout reuses it,
@@ -50,6 +50,38 @@ def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
     charging again. Raises PaymentError (NoGatewayConfigured included) when nothing can be
     tried.
     """
+    order, gateway = _chargeable(order_id)
+    amount = money_label(order.total, order.currency)
+    client = client_for(gateway)
+    try:
+        result = client.charge(
+            amount=order.total,
+            currency=order.currency,
+            token=order.payment_token,
+            order_number=order.number,
+            idempotency_key=_idempotency_key(order),
+        )
+    except (GatewayTimeout, GatewayUnavailable) as exc:
+        return _unanswered(order, gateway, actor, exc, amount)
+    if not result.approved:
+        reason = result.message or result.decline_code or "no reason given"
+        message = f"Charge of {amount} declined: {reason}"
+        attempt = _record(
+            order, gateway, actor, PaymentAttempt.Outcome.DECLINED, result=result, message=message
+        )
+        return ChargeOutcome(approved=False, message=message, attempt=attempt)
+    attempt = _record(order, gateway, actor, PaymentAttempt.Outcome.APPROVED, result=result)
+    try:
+        earlier = _apply_charge(order, gateway, result, actor, amount)
+    except OrderError as exc:
+        return _undo_charge(order, gateway, client, result, actor, attempt, reason=str(exc))
+    if earlier is not None:
+        return _charged_before(order, earlier, attempt)
+    return _approved(order, result, actor, attempt, amount)
+
+
+def _chargeable(order_id: int) -> tuple[Order, Gateway]:
+    """The order and the active gateway, or PaymentError saying why it cannot be charged."""
     order = Order.objects.get(pk=order_id)
     if order.status != OrderStatus.PENDING:
         raise PaymentError(
@@ -64,76 +96,85 @@ def order_charge(*, order_id: int, actor: Actor) -> ChargeOutcome:
             f"Order #{order.number} has no card to charge: the storefront sent no payment "
             "token. Ask the customer to pay again, or record an offline payment."
         )
-    amount = money(order.total, order.currency)
+    return order, gateway
+
+
+def _idempotency_key(order: Order) -> str:
+    """The attempt's number: a retry after a timeout reuses it (timeouts are not counted)."""
     tried = PaymentAttempt.objects.filter(order=order).exclude(
         outcome=PaymentAttempt.Outcome.TIMEOUT
     )
-    key = f"order-{order.number}-attempt-{tried.count() + 1}"
-    client = client_for(gateway)
-    try:
-        result = client.charge(
-            amount=order.total,
-            currency=order.currency,
-            token=order.payment_token,
-            order_number=order.number,
-            idempotency_key=key,
-        )
-    except GatewayTimeout as exc:
+    return f"order-{order.number}-attempt-{tried.count() + 1}"
+
+
+def _unanswered(
+    order: Order,
+    gateway: Gateway,
+    actor: Actor,
+    exc: GatewayTimeout | GatewayUnavailable,
+    amount: str,
+) -> ChargeOutcome:
+    """The gateway timed out or could not take the charge: kept as an attempt, nothing else."""
+    if isinstance(exc, GatewayTimeout):
         logger.warning("Charge of order #%s timed out: %s", order.number, exc)
+        outcome = PaymentAttempt.Outcome.TIMEOUT
         message = (
             f"The gateway ({gateway.name}) did not answer; nothing was charged as far as we "
             "know — try again."
         )
-        attempt = _record(order, gateway, actor, PaymentAttempt.Outcome.TIMEOUT, message=message)
-        return ChargeOutcome(approved=False, message=message, attempt=attempt)
-    except GatewayUnavailable as exc:
+    else:
         logger.warning("Charge of order #%s failed: %s", order.number, exc)
+        outcome = PaymentAttempt.Outcome.ERROR
         message = f"{gateway.name} could not take the charge of {amount}: {exc}"
-        attempt = _record(order, gateway, actor, PaymentAttempt.Outcome.ERROR, message=message)
-        return ChargeOutcome(approved=False, message=message, attempt=attempt)
+    attempt = _record(order, gateway, actor, outcome, message=message)
+    return ChargeOutcome(approved=False, message=message, attempt=attempt)
 
-    if not result.approved:
-        reason = result.message or result.decline_code or "no reason given"
-        message = f"Charge of {amount} declined: {reason}"
-        attempt = _record(
-            order, gateway, actor, PaymentAttempt.Outcome.DECLINED, result=result, message=message
-        )
-        return ChargeOutcome(approved=False, message=message, attempt=attempt)
 
-    attempt = _record(order, gateway, actor, PaymentAttempt.Outcome.APPROVED, result=result)
-    try:
-        with transaction.atomic():
-            # The gateway has answered: locking now waits on nobody outside. Under the lock, a
-            # charge already applied (a concurrent click with the same idempotency key gets
-            # the same transaction) is recognised, even if it was rolled back since.
-            Order.objects.select_for_update().get(pk=order.pk)
-            earlier = Payment.objects.filter(
-                order=order, gateway=gateway, transaction_id=result.transaction_id
-            ).first()
-            if earlier is None:
-                order_mark_paid(
-                    order_id=order.pk,
-                    payment=PaymentInfo(
-                        method=Payment.Method.GATEWAY,
-                        amount=order.total,
-                        authorization_code=result.authorization_code,
-                        transaction_id=result.transaction_id,
-                        gateway_id=gateway.pk,
-                    ),
-                    actor=actor,
-                    note=f"Charged {amount} through {gateway.name}.",
-                )
-    except OrderError as exc:
-        return _undo_charge(order, gateway, client, result, actor, attempt, reason=str(exc))
-    if earlier is not None:
-        if earlier.status == Payment.Status.CAPTURED:
-            message = f"Order #{order.number} is paid by this charge."
-            return ChargeOutcome(approved=True, message=message, attempt=attempt)
-        message = (
-            f"This charge was applied to order #{order.number} before and has been "
-            f"{earlier.get_status_display().lower()} since: nothing changed."
-        )
-        return ChargeOutcome(approved=False, message=message, attempt=attempt)
+def _apply_charge(
+    order: Order, gateway: Gateway, result: ChargeResult, actor: Actor, amount: str
+) -> Payment | None:
+    """Mark the order paid by an approved charge, unless the charge was applied before: then
+    that earlier payment, and nothing changes. Raises OrderError when the order cannot be paid."""
+    with transaction.atomic():
+        # The gateway has answered: locking now waits on nobody outside. Under the lock, a
+        # charge already applied (a concurrent click with the same idempotency key gets
+        # the same transaction) is recognised, even if it was rolled back since.
+        Order.objects.select_for_update().get(pk=order.pk)
+        earlier = Payment.objects.filter(
+            order=order, gateway=gateway, transaction_id=result.transaction_id
+        ).first()
+        if earlier is None:
+            order_mark_paid(
+                order_id=order.pk,
+                payment=PaymentInfo(
+                    method=Payment.Method.GATEWAY,
+                    amount=order.total,
+                    authorization_code=result.authorization_code,
+                    transaction_id=result.transaction_id,
+                    gateway_id=gateway.pk,
+                ),
+                actor=actor,
+                note=f"Charged {amount} through {gateway.name}.",
+            )
+    return earlier
+
+
+def _charged_before(order: Order, earlier: Payment, attempt: PaymentAttempt) -> ChargeOutcome:
+    if earlier.status == Payment.Status.CAPTURED:
+        message = f"Order #{order.number} is paid by this charge."
+        return ChargeOutcome(approved=True, message=message, attempt=attempt)
+    message = (
+        f"This charge was applied to order #{order.number} before and has been "
+        f"{earlier.get_status_display().lower()} since: nothing changed."
+    )
+    return ChargeOutcome(approved=False, message=message, attempt=attempt)
+
+
+def _approved(
+    order: Order, result: ChargeResult, actor: Actor, attempt: PaymentAttempt, amount: str
+) -> ChargeOutcome:
+    """The charge paid the order: its fraud rating takes the gateway's card checks, and a
+    failed AVS or CVV check holds it for review and says so."""
     held = order_gateway_checks_apply(
         order=order,
         avs=result.avs,
@@ -194,7 +235,7 @@ def _undo_charge(
     """The gateway took the money but the order could not be paid with it (another path paid
     it first, its total changed, stock ran out): give the money back now, outside any lock."""
     live = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).first()
-    amount = money(order.total, order.currency)
+    amount = money_label(order.total, order.currency)
     try:
         refund = client.refund(
             transaction_id=result.transaction_id,

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from orders.formatting import money
+from orders.formatting import money_label
 
 from . import crypto
 from .gateways.stripe import api_base_allowed
@@ -58,7 +58,7 @@ class ManualPaymentForm(forms.Form):
         if amount != self.total:
             raise forms.ValidationError(
                 f"An offline payment pays the whole order: enter its total, "
-                f"{money(self.total, self.currency)}."
+                f"{money_label(self.total, self.currency)}."
             )
         return amount
 

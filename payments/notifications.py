@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.text import nul_paths
 from orders.actors import Actor
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.risk import order_gateway_checks_apply
 from orders.services import OrderError, order_event_add, order_transition
@@ -145,7 +145,7 @@ def _apply_paid(gateway, event: NotificationEvent, order: Order, actor: Actor):
     if event.amount is None:
         _note(order, f"{gateway.name} reported a payment without an amount: not applied.", actor)
         return Outcome.IGNORED, "No amount."
-    amount = money(event.amount, order.currency)
+    amount = money_label(event.amount, order.currency)
     spent = (
         Payment.objects.filter(order=order, gateway=gateway, transaction_id=event.transaction_id)
         .exclude(transaction_id="")
@@ -175,21 +175,7 @@ def _apply_paid(gateway, event: NotificationEvent, order: Order, actor: Actor):
             note=f"{gateway.name} reported the payment.",
         )
     except AlreadyPaid:
-        live = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).first()
-        same = (
-            live and live.gateway_id == gateway.pk and live.transaction_id == event.transaction_id
-        )
-        if not same:
-            # Money the gateway took that is not the order's live payment: someone must look.
-            order.refresh_from_db(fields=["status"])
-            _note(
-                order,
-                f"{gateway.name} reported a payment of {amount} (transaction "
-                f"{event.transaction_id or 'unknown'}) but the order is "
-                f"{order.get_status_display()}: if the customer was charged twice, refund it "
-                "in the gateway.",
-                actor,
-            )
+        _note_if_paid_twice(gateway, event, order, amount, actor)
         return Outcome.ALREADY_PAID, "The order was already paid."
     except OrderError as exc:  # the amount is not the order's total; stock ran out
         _note(order, f"{gateway.name} reported a payment of {amount}; not applied: {exc}", actor)
@@ -204,8 +190,25 @@ def _apply_paid(gateway, event: NotificationEvent, order: Order, actor: Actor):
     return Outcome.PAID, "The order is paid."
 
 
+def _note_if_paid_twice(gateway, event: NotificationEvent, order: Order, amount: str, actor):
+    """A payment reported for an order already paid: fine if it is the order's live payment;
+    otherwise money the gateway took that is not, and someone must look."""
+    live = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).first()
+    if live and live.gateway_id == gateway.pk and live.transaction_id == event.transaction_id:
+        return
+    order.refresh_from_db(fields=["status"])
+    _note(
+        order,
+        f"{gateway.name} reported a payment of {amount} (transaction "
+        f"{event.transaction_id or 'unknown'}) but the order is "
+        f"{order.get_status_display()}: if the customer was charged twice, refund it "
+        "in the gateway.",
+        actor,
+    )
+
+
 def _apply_declined(gateway, event: NotificationEvent, order: Order, actor: Actor):
-    amount = f" of {money(event.amount, order.currency)}" if event.amount is not None else ""
+    amount = f" of {money_label(event.amount, order.currency)}" if event.amount is not None else ""
     reason = event.message or "no reason given"
     _note(order, f"Payment{amount} declined at {gateway.name}: {reason}", actor)
     return Outcome.DECLINED, reason
@@ -223,35 +226,17 @@ def _apply_refunded(gateway, event: NotificationEvent, order: Order, actor: Acto
         .first()
     )
     if payment is None:
-        undone = PaymentAttempt.objects.filter(
-            order=order,
-            gateway=gateway,
-            transaction_id=event.transaction_id,
-            outcome=PaymentAttempt.Outcome.APPROVED,
-        ).exclude(transaction_id="")
-        if undone.exists():  # a charge that could not be applied, which we refunded at once
-            _note(
-                order,
-                f"Refund of the unapplied charge {event.transaction_id} confirmed by "
-                f"{gateway.name}.",
-                actor,
-            )
-            return Outcome.REFUNDED, "Refunded."
-        _note(
-            order,
-            f"{gateway.name} reported a refund of transaction {event.transaction_id or 'unknown'}, "
-            "which is not a payment of this order: nothing changed.",
-            actor,
-        )
-        return Outcome.IGNORED, "Not a payment of this order."
-    amount = money(event.amount if event.amount is not None else payment.amount, order.currency)
+        return _apply_refund_of_no_payment(gateway, event, order, actor)
+    amount = money_label(
+        event.amount if event.amount is not None else payment.amount, order.currency
+    )
     if payment.status in {Payment.Status.REFUNDED, Payment.Status.REVERSED}:
         return Outcome.IGNORED, "Already refunded."
     if event.amount is not None and event.amount < payment.amount:
         _note(
             order,
             f"{gateway.name} reported a partial refund of {amount} of the "
-            f"{money(payment.amount, order.currency)} paid: the order is unchanged.",
+            f"{money_label(payment.amount, order.currency)} paid: the order is unchanged.",
             actor,
         )
         return Outcome.IGNORED, "Partial refund."
@@ -274,6 +259,31 @@ def _apply_refunded(gateway, event: NotificationEvent, order: Order, actor: Acto
             actor,
         )
     return Outcome.REFUNDED, "Refunded."
+
+
+def _apply_refund_of_no_payment(gateway, event: NotificationEvent, order: Order, actor: Actor):
+    """A refund of a transaction that is no payment of the order: a charge we refunded because
+    it could not be applied, or someone else's."""
+    undone = PaymentAttempt.objects.filter(
+        order=order,
+        gateway=gateway,
+        transaction_id=event.transaction_id,
+        outcome=PaymentAttempt.Outcome.APPROVED,
+    ).exclude(transaction_id="")
+    if undone.exists():  # a charge that could not be applied, which we refunded at once
+        _note(
+            order,
+            f"Refund of the unapplied charge {event.transaction_id} confirmed by {gateway.name}.",
+            actor,
+        )
+        return Outcome.REFUNDED, "Refunded."
+    _note(
+        order,
+        f"{gateway.name} reported a refund of transaction {event.transaction_id or 'unknown'}, "
+        "which is not a payment of this order: nothing changed.",
+        actor,
+    )
+    return Outcome.IGNORED, "Not a payment of this order."
 
 
 def _apply_other(gateway, event: NotificationEvent, order: Order, actor: Actor):

@@ -6,7 +6,7 @@ import logging
 from django.db import transaction
 
 from orders.actors import Actor
-from orders.formatting import money
+from orders.formatting import money_label
 from orders.models import Order, OrderEvent
 from orders.services import order_event_add
 
@@ -50,7 +50,7 @@ def _record(payment_id: int, *, ok: bool, reference: str, reason: str) -> str:
     )
     if payment.status != Payment.Status.REFUND_PENDING:
         return NOTHING_TO_DO  # the gateway's notification confirmed it meanwhile
-    amount = money(payment.amount, payment.currency)
+    amount = money_label(payment.amount, payment.currency)
     gateway = payment.gateway.name if payment.gateway else "the gateway"
     if ok:
         payment.status = Payment.Status.REFUNDED

@@ -71,6 +71,24 @@ def _save(gateway: Gateway) -> None:
         ) from exc
 
 
+def _merged_credentials(
+    kind: str, mode: str, stored: Mapping[str, str], given: Mapping[str, str]
+) -> dict[str, str]:
+    """The stored secrets, replaced by any given (a blank keeps the stored one), and the given
+    options; GatewaySetupError if a secret is missing or a Stripe key does not match `mode`."""
+    merged = {key: stored[key] for key in SECRETS[kind] if stored.get(key)}
+    for key in (*SECRETS[kind], *OPTIONS[kind]):
+        value = (given.get(key) or "").strip()
+        if value:
+            merged[key] = value
+    missing = [LABELS[key] for key in SECRETS[kind] if not merged.get(key)]
+    if missing:
+        raise GatewaySetupError(f"Enter the {' and the '.join(missing)}.")
+    if kind == Gateway.Kind.STRIPE:
+        _check_stripe_mode(mode, merged["secret_key"])
+    return merged
+
+
 @transaction.atomic
 def gateway_save(
     *,
@@ -104,21 +122,7 @@ def gateway_save(
             raise GatewaySetupError("A gateway's type cannot change: add a new gateway instead.")
         stored = _stored_credentials(gateway)
 
-    merged = {key: stored[key] for key in SECRETS[kind] if stored.get(key)}
-    for key in SECRETS[kind]:
-        value = (credentials.get(key) or "").strip()
-        if value:
-            merged[key] = value
-    for key in OPTIONS[kind]:
-        value = (credentials.get(key) or "").strip()
-        if value:
-            merged[key] = value
-    missing = [LABELS[key] for key in SECRETS[kind] if not merged.get(key)]
-    if missing:
-        raise GatewaySetupError(f"Enter the {' and the '.join(missing)}.")
-    if kind == Gateway.Kind.STRIPE:
-        _check_stripe_mode(mode, merged["secret_key"])
-
+    merged = _merged_credentials(kind, mode, stored, credentials)
     gateway.name, gateway.mode = name, mode
     gateway.credentials_encrypted = crypto.encrypt(merged)
     if is_active:

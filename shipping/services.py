@@ -280,27 +280,9 @@ def shipment_create(
     """
     order = _order_locked(order_id)
     _shippable_order(order)
-    if carrier_id is None and carrier_name.strip():
-        carrier = carrier_for_name(name=carrier_name)
-    else:
-        carrier = Carrier.objects.filter(pk=carrier_id, is_active=True).first()
-    if carrier is None:
-        raise ShipmentError("Choose the carrier or courier that took the shipment.")
-    method = None
-    if method_id is not None:
-        method = ShippingMethod.objects.filter(pk=method_id).first()
-        if method is None:
-            raise ShipmentError("That shipping method does not exist.")
+    carrier, method = _carrier_and_method(carrier_id, carrier_name, method_id)
     override_reason = override_reason.strip()
-    entered = list(dict.fromkeys(n.strip() for n in tracking_numbers if n.strip()))
-    if not entered:
-        raise ShipmentError(
-            f"Enter the tracking number {carrier.name} gave you: an order is shipped with a "
-            "courier and a tracking number."
-        )
-    numbers = [
-        _checked_number(carrier=carrier, number=n, override_reason=override_reason) for n in entered
-    ]
+    numbers = _checked_numbers(carrier, tracking_numbers, override_reason)
     order_lines = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
     quantities = _quantities(order_lines, lines)
     if not quantities:
@@ -323,31 +305,71 @@ def shipment_create(
         TrackingNumber(shipment=shipment, number=number, override_reason=reason)
         for number, reason in numbers
     )
+    message = _shipped_message(carrier, numbers, _items(order_lines, quantities), override_reason)
+    order_event_add(order=order, kind=OrderEvent.Kind.SHIPPING, message=message, actor=actor)
+    if order.status != OrderStatus.SHIPPED and not order.has_lines_to_ship:
+        _order_mark_shipped(order, actor)
+    shipment_recorded.send(sender=Shipment, shipment=shipment, actor=actor)
+    return shipment
+
+
+def _carrier_and_method(
+    carrier_id: int | None, carrier_name: str, method_id: int | None
+) -> tuple[Carrier, ShippingMethod | None]:
+    """The chosen carrier, or the courier typed by name (created and kept for next time), and
+    the shipping method; ShipmentError when either is missing or unknown."""
+    if carrier_id is None and carrier_name.strip():
+        carrier = carrier_for_name(name=carrier_name)
+    else:
+        carrier = Carrier.objects.filter(pk=carrier_id, is_active=True).first()
+    if carrier is None:
+        raise ShipmentError("Choose the carrier or courier that took the shipment.")
+    method = None
+    if method_id is not None:
+        method = ShippingMethod.objects.filter(pk=method_id).first()
+        if method is None:
+            raise ShipmentError("That shipping method does not exist.")
+    return carrier, method
+
+
+def _checked_numbers(
+    carrier: Carrier, tracking_numbers: list[str], override_reason: str
+) -> list[tuple[str, str]]:
+    """The distinct numbers entered, each with "" or the override that let it fail its check."""
+    entered = list(dict.fromkeys(n.strip() for n in tracking_numbers if n.strip()))
+    if not entered:
+        raise ShipmentError(
+            f"Enter the tracking number {carrier.name} gave you: an order is shipped with a "
+            "courier and a tracking number."
+        )
+    return [
+        _checked_number(carrier=carrier, number=n, override_reason=override_reason) for n in entered
+    ]
+
+
+def _shipped_message(
+    carrier: Carrier, numbers: list[tuple[str, str]], items: str, override_reason: str
+) -> str:
+    message = f"Shipped by {carrier.name}, tracking {', '.join(n for n, _ in numbers)}: {items}."
     overridden = [n for n, reason in numbers if reason]
-    message = (
-        f"Shipped by {carrier.name}, tracking {', '.join(n for n, _ in numbers)}: "
-        f"{_items(order_lines, quantities)}."
-    )
     if overridden:
         message += (
             f" Recorded although {', '.join(overridden)} failed the {carrier.name} check: "
             f"{override_reason}"
         )
-    order_event_add(order=order, kind=OrderEvent.Kind.SHIPPING, message=message, actor=actor)
+    return message
 
-    if order.status != OrderStatus.SHIPPED and not order.has_lines_to_ship:
+
+def _order_mark_shipped(order: Order, actor: Actor) -> None:
+    """Nothing is left to send: Shipped, and on to Delivered if the settings say so."""
+    order_transition(order_id=order.pk, to=OrderStatus.SHIPPED, actor=actor, shipment_recorded=True)
+    if ShippingSettings.load().deliver_on_tracking:
         order_transition(
-            order_id=order.pk, to=OrderStatus.SHIPPED, actor=actor, shipment_recorded=True
+            order_id=order.pk,
+            to=OrderStatus.DELIVERED,
+            actor=actor,
+            note="Marked delivered when its tracking was entered (shipping settings).",
         )
-        if ShippingSettings.load().deliver_on_tracking:
-            order_transition(
-                order_id=order.pk,
-                to=OrderStatus.DELIVERED,
-                actor=actor,
-                note="Marked delivered when its tracking was entered (shipping settings).",
-            )
-    shipment_recorded.send(sender=Shipment, shipment=shipment, actor=actor)
-    return shipment
 
 
 @transaction.atomic

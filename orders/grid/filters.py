@@ -21,9 +21,9 @@ class WholeNumberFilter(django_filters.NumberFilter):
 
 
 class LineFilter(ListFilterSet):
-    """Dates are whole days in the store's timezone, both inclusive. `date_fields` says which
-    columns they bound: the line's copy of placed_at, and the order's too when the query walks
-    the orders' indexes (see orders.grid.selectors)."""
+    """Dates are whole days in the store's timezone, both inclusive. `date_fields` (given when
+    the filter set is made) says which columns they bound: the line's copy of placed_at, or
+    the order's when the query walks the orders' indexes (see orders.grid.selectors)."""
 
     start = django_filters.DateFilter(method="filter_start", label="From")
     end = django_filters.DateFilter(method="filter_end", label="To")
@@ -50,6 +50,10 @@ class LineFilter(ListFilterSet):
         model = OrderLine
         fields = ["start", "end", "item", "status", "channel"]
         form = LineFilterForm
+
+    def __init__(self, *args, date_fields: tuple[str, ...] = date_fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.date_fields = date_fields
 
     def filter_start(self, queryset, name, value):
         return queryset.filter(**{f"{f}__gte": start_of_day(value) for f in self.date_fields})

@@ -41,7 +41,7 @@ from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
 from core import keyset
 
 from ..dates import end_of_day, start_of_day
-from ..formatting import money, short_datetime
+from ..formatting import money_label, short_datetime
 from ..models import Order, OrderLine, PaymentState
 from .filters import LineFilter
 from .registry import RowLink, SelectedLine, links_for
@@ -229,12 +229,6 @@ def _is_common_item(active: Mapping) -> bool:
     return lines.values("id")[: COMMON_ITEM_LINES + 1].count() > COMMON_ITEM_LINES
 
 
-def _are_few_orders(active: Mapping) -> bool:
-    """Whether an order-level filter keeps at most FEW_ORDERS orders: a count that stops
-    there, without fetching their ids."""
-    return _matching_orders(active).values("id")[: FEW_ORDERS + 1].count() <= FEW_ORDERS
-
-
 def _query(filters: Mapping, sort: str) -> Query:
     """The filters as a queryset, shaped so that Postgres walks one index and stops early.
 
@@ -256,27 +250,17 @@ def _query(filters: Mapping, sort: str) -> Query:
     filterset.is_valid()
     ignored = filterset.ignored
     item_name = _resolve_item(data, filterset, ignored)
-    if data.get("item", "") != filters.get("item", ""):
-        filterset = LineFilter(data)
-        filterset.is_valid()
-    active = filterset.active
+    active = LineFilter(data).active
     by_order = bool(active.get("status") or active.get("channel"))
     by_date = sort.lstrip("-") == "placed_at"
-    few = _few_orders(active) if by_order and not by_date else None
-    item = active.get("item")
-    walks_orders = (
-        by_order and by_date and (not item or _are_few_orders(active) or _is_common_item(active))
-    )
-    if walks_orders:
-        # With an item, the same bounds on the lines' copy too, so that Postgres may bound
-        # the item's index instead (a rare item in a range). Without one they would only
-        # halve its estimate of the rows, and it then plans for many more than it reads.
-        item_too = ("placed_at",) if active.get("item") else ()
-        filterset.date_fields = ("order__placed_at", *item_too)
+    walks_orders = by_order and by_date and _walks_orders_for_item(active)
+    filterset = LineFilter(data, date_fields=_date_fields(active, walks_orders=walks_orders))
+    filterset.is_valid()
     queryset = filterset.filter_queryset(
         OrderLine.objects.select_related("order").only(*_ROW_FIELDS)
     )
-    if few is not None and not by_date:
+    few = _few_orders(active) if by_order and not by_date else None
+    if few is not None:
         # One array parameter: an IN list of thousands costs more to build than to run. The
         # status and channel stay in the query too: without them Postgres guesses the ids
         # are spread evenly and walks the sort's index past a million rows instead.
@@ -284,6 +268,22 @@ def _query(filters: Mapping, sort: str) -> Query:
             RawSQL('"orders_orderline"."order_id" = ANY(%s)', (few,), BooleanField())
         )
     return Query(filterset, queryset, walks_orders, item_name, ignored)
+
+
+def _walks_orders_for_item(active: Mapping) -> bool:
+    """Whether a date-sorted query filtered by status or channel is better served walking the
+    orders' indexes: no item is chosen, or few orders match, or the item is common."""
+    return not active.get("item") or _few_orders(active) is not None or _is_common_item(active)
+
+
+def _date_fields(active: Mapping, *, walks_orders: bool) -> tuple[str, ...]:
+    """The columns the dates bound: the line's copy of placed_at, or the order's when the query
+    walks the orders' indexes. With an item, the same bounds on the lines' copy too, so that
+    Postgres may bound the item's index instead (a rare item in a range). Without one they
+    would only halve its estimate of the rows, and it then plans for many more than it reads."""
+    if not walks_orders:
+        return LineFilter.date_fields
+    return ("order__placed_at", *(("placed_at",) if active.get("item") else ()))
 
 
 def _product_named(typed: str):
@@ -379,7 +379,7 @@ def _decorate(rows: list[OrderLine], links: list[RowLink]) -> list[OrderLine]:
         row.options_prefix = f"{row.options} · " if row.options else ""
         row.status, row.status_label = order.status, order.get_status_display()
         row.placed_date, row.placed_time, row.placed_iso = short_datetime(row.placed_at)
-        row.amount_label = money(row.total, order.currency)
+        row.amount_label = money_label(row.total, order.currency)
         row.payment = order.payment_state
         row.payment_label = PaymentState(order.payment_state).label
         row.sent_label = _sent_label(row)

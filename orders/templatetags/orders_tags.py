@@ -17,10 +17,8 @@ FIRST_DIRECTION = {
 }
 
 
-@register.filter
-def money(value, currency: str = "") -> str:
-    """`1234.5|money:"USD"` → "$1,234.50"."""
-    return formatting.money(value, currency)
+# `1234.5|money:"USD"` → "$1,234.50": templates keep the short name.
+register.filter("money", formatting.money_label)
 
 
 @register.filter

@@ -96,6 +96,38 @@ def _avs(checks: Mapping) -> str:
     return results.pop() if len(results) == 1 else "partial"
 
 
+def _charge_result(intent: dict) -> ChargeResult:
+    """What a PaymentIntent Stripe answered a charge with says: approved only if it succeeded,
+    with the card's authorization code and AVS/CVC checks."""
+    if intent["status"] != "succeeded":
+        return ChargeResult(
+            approved=False,
+            transaction_id=intent["id"],
+            decline_code="authentication_required"
+            if intent["status"] == "requires_action"
+            else intent["status"],
+            message="The card needs the customer's authentication: ask them to pay on the store."
+            if intent["status"] == "requires_action"
+            else f"Stripe left the payment {intent['status'].replace('_', ' ')}.",
+        )
+    charge = intent.get("latest_charge")
+    card = {}
+    authorization_code = ""
+    if isinstance(charge, Mapping):
+        authorization_code = charge.get("authorization_code") or ""
+        details = charge.get("payment_method_details") or {}
+        card = details.get("card") or {}
+    checks = card.get("checks") or {}
+    return ChargeResult(
+        approved=True,
+        transaction_id=intent["id"],
+        authorization_code=authorization_code,
+        message="Approved.",
+        avs=_avs(checks),
+        cvv=CHECKS.get(checks.get("cvc_check") or "", ""),
+    )
+
+
 class StripeGatewayClient:
     def __init__(self, gateway: Gateway, *, timeout: float = 30, max_network_retries: int = 2):
         self.gateway = gateway
@@ -158,34 +190,8 @@ class StripeGatewayClient:
             raise GatewayTimeout(f"Stripe did not answer: {exc.user_message}") from exc
         except stripe.StripeError as exc:
             raise GatewayUnavailable(f"Stripe refused the charge: {exc.user_message}") from exc
-        intent = intent.to_dict()  # the package's objects are not dicts; plain data from here
-        if intent["status"] != "succeeded":
-            return ChargeResult(
-                approved=False,
-                transaction_id=intent["id"],
-                decline_code="authentication_required"
-                if intent["status"] == "requires_action"
-                else intent["status"],
-                message="The card needs the customer's authentication: ask them to pay on the store."
-                if intent["status"] == "requires_action"
-                else f"Stripe left the payment {intent['status'].replace('_', ' ')}.",
-            )
-        charge = intent.get("latest_charge")
-        card = {}
-        authorization_code = ""
-        if isinstance(charge, Mapping):
-            authorization_code = charge.get("authorization_code") or ""
-            details = charge.get("payment_method_details") or {}
-            card = details.get("card") or {}
-        checks = card.get("checks") or {}
-        return ChargeResult(
-            approved=True,
-            transaction_id=intent["id"],
-            authorization_code=authorization_code,
-            message="Approved.",
-            avs=_avs(checks),
-            cvv=CHECKS.get(checks.get("cvc_check") or "", ""),
-        )
+        # The package's objects are not dicts: plain data from here.
+        return _charge_result(intent.to_dict())
 
     def refund(self, *, transaction_id: str, amount: Decimal, idempotency_key: str) -> RefundResult:
         # Without an amount Stripe refunds what is left of the payment: ours are refunded whole.

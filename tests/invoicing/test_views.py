@@ -21,7 +21,7 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_detail
 from invoicing.services import invoice_post
 from orders.actors import Actor
-from orders.formatting import money
+from orders.formatting import money_label
 from tests.factories import OrderLineFactory, ProfileFactory, UserFactory
 
 from .conftest import order_of, paid_invoice, pay, roll_back
@@ -573,5 +573,5 @@ def test_invoice_pdf_labels_line_totals_and_subtotal_as_excluding_tax(anonymous_
     lines = text.splitlines()
     assert "Total excl. tax" in text
     line_totals = sum((line.total for line in invoice.lines.all()), Decimal(0))
-    assert f"Subtotal excl. tax {money(line_totals)}" in lines, lines
-    assert f"Total {money(invoice.total)}" in lines, lines
+    assert f"Subtotal excl. tax {money_label(line_totals)}" in lines, lines
+    assert f"Total {money_label(invoice.total)}" in lines, lines

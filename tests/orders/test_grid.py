@@ -374,3 +374,18 @@ def test_the_same_number_of_queries_for_10_or_100_rows(staff_client, filters):
     # name; the few orders' ids.
     expected = 4 + bool(filters.get("item")) + (filters.get("sort") == "-total")
     assert len(hundred) == expected, [q["sql"][:80] for q in hundred]
+
+
+def test_the_dates_bound_the_columns_the_filter_set_was_made_with():
+    from orders.grid.filters import LineFilter
+
+    both = LineFilter({"start": "2026-01-01"}, date_fields=("order__placed_at", "placed_at"))
+    plain = LineFilter({"start": "2026-01-01"})
+    assert both.is_valid() and plain.is_valid()
+
+    both_sql = str(both.filter_queryset(OrderLine.objects.all()).query)
+    plain_sql = str(plain.filter_queryset(OrderLine.objects.all()).query)
+    assert '"orders_order"."placed_at" >=' in both_sql
+    assert '"orders_orderline"."placed_at" >=' in both_sql
+    assert '"orders_order"."placed_at"' not in plain_sql
+    assert '"orders_orderline"."placed_at" >=' in plain_sql
