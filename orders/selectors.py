@@ -2,6 +2,19 @@
 
 The list pages by keyset ("seek"): it fetches one row more than it shows to know whether there
 is a next page, and never counts the table, so page 1 and page 20,000 cost the same.
+
+The list's rows stay a hand-written table (templates/orders/order_list.html, rows decorated by
+_decorate), not a django-tables2 Table, by measurement (issue 11 item 4, 2026-12-03): an
+OrderTable with the same cells, row attributes and headers (same markup, 4 queries either
+way; commit 3c790f3, taken out again after it) against the template, through the test client,
+200 renders of a 50-row page each, interleaved ABBA in one process on the shared 2-core machine
+(`git show 3c790f3:devtools/table_ab/ab.py`). The page's render, CPU time, median (p95):
+    template 12.8 ms (21.9), Table 86.9 ms (134.1): +74.1 ms; a second run 16.4 vs 102.8, +86.4
+    whole request, wall time: 49.8 ms (185.7) vs 177.3 ms (531.6); 49.1 vs 182.5
+The page measured 20.0 ms at 1,000,000 orders on a quiet machine against a 25 ms budget: the
+Table's +74 ms (even a third of it) misses it. The cost is django-tables2's per cell: the
+signature of each render method inspected for every cell (call_with_appropriate), the
+column's attributes built anew for every <td>, every row's attribute callables computed.
 """
 
 from collections.abc import Mapping

@@ -27,6 +27,20 @@ walk stops at the 51st row; the order's columns come by its primary key, one pro
 - by amount with a rare status, the slowest shape: the 4,115 paid orders' 10,685 lines by
   order_id = ANY(ids), a hash join to the orders, a top-N sort: 46 ms (walking
   line_total_idx and dropping the other orders' lines: 200–1,000 ms)
+
+The grid's rows stay a hand-written table (templates/orders/grid.html, rows decorated by
+_decorate), not a django-tables2 Table, by measurement (issue 11 item 4, 2026-12-03): a
+LineTable with the same cells, row attributes (data-link-* of the registered row links too)
+and headers (same markup, 4 queries either way; commit 3c790f3, taken out again after it)
+against the template, through the test client, 200 renders of each page size, interleaved ABBA
+in one process on the shared 2-core machine (`git show 3c790f3:devtools/table_ab/ab.py`). The
+page's render, CPU time, median (p95), two runs:
+    50 rows:  template 15.9 ms (19.3), Table 113.3 ms (133.3): +97.4 ms; 16.4 vs 111.8, +95.3
+    200 rows: template 42.6 ms (184.7), Table 399.7 ms (480.4): +357.1 ms; 40.2 vs 352.4, +312.2
+    whole request, wall time, 50 rows: 32.0 ms (38.4) vs 131.3 ms (164.5); 52.3 vs 217.6
+The page measured 17.7 ms at 1,000,000 orders on a quiet machine against a 25 ms budget: the
+Table's +95 ms at 50 rows misses it many times over. The cost is django-tables2's per cell
+(a render method's signature inspected for every cell, each <td>'s attributes built anew).
 """
 
 from collections.abc import Callable, Mapping
