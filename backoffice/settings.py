@@ -214,6 +214,11 @@ STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "USD").upper()
 STORE_CURRENCY_PLACES = int(os.environ.get("STORE_CURRENCY_PLACES", "2"))
 # Encrypts gateway credentials at rest (a Fernet key); derived from SECRET_KEY when unset.
 GATEWAY_ENCRYPTION_KEY = os.environ.get("GATEWAY_ENCRYPTION_KEY", "")
+# Where EDI vendors on a local folder (an AS2/VAN client on this host) have their inbound and
+# outbound folders: <root>/<folder> as each vendor sets it.
+PURCHASING_EDI_ROOT = Path(os.environ.get("PURCHASING_EDI_ROOT", BASE_DIR / ".data" / "edi"))
+# Seconds an SFTP connection to a vendor may take to open or answer.
+PURCHASING_SFTP_TIMEOUT = env_seconds("PURCHASING_SFTP_TIMEOUT", 20)
 # How long a buyer's download links work (they are revoked at once by a rollback).
 DOWNLOAD_LINK_DAYS = int(os.environ.get("DOWNLOAD_LINK_DAYS", "14"))
 # How often an open back-office page asks whether new online orders came in (the nav badge).
