@@ -45,8 +45,11 @@ class PurchaseOrder(models.Model):
     # When the worker handed it to the vendor (email accepted, 850 file in place).
     transmitted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # The X12 interchange control number of its 850 (unique and increasing per vendor).
+    # The X12 interchange control numbers of its 850 and of its cancellation (purpose 01),
+    # taken from the vendor's counter when sent: unique and increasing per vendor, and fixed,
+    # so a retried upload carries the same number under the same file name.
     edi_control_number = models.PositiveIntegerField(null=True, blank=True)
+    edi_cancel_control_number = models.PositiveIntegerField(null=True, blank=True)
 
     objects = PurchaseOrderQuerySet.as_manager()
 

@@ -19,6 +19,7 @@ from orders.services import OrderError, order_event_add, order_transition
 from shipping.models import Shipment
 from shipping.services import shipment_create
 
+from .edi import control_number_next
 from .models import PurchaseOrder, PurchaseOrderLine
 from .signals import purchase_order_cancelled, purchase_order_sent
 
@@ -233,7 +234,11 @@ def po_send(*, purchase_order_id: int, actor: Actor) -> PurchaseOrder:
     if problem:
         raise PurchasingError(problem)
     po.sent_at = timezone.now()
-    _save_status(po, "sent_at")
+    fields = ["sent_at"]
+    if po.vendor.po_method == Vendor.PoMethod.EDI:
+        po.edi_control_number = control_number_next(vendor_id=po.vendor_id)
+        fields.append("edi_control_number")
+    _save_status(po, *fields)
     purchase_order_sent.send(sender=PurchaseOrder, purchase_order=po, actor=actor)
     if order.status == OrderStatus.PAID:
         order_transition(
@@ -267,7 +272,11 @@ def po_cancel(*, purchase_order_id: int, actor: Actor) -> PurchaseOrder:
     was_sent = po.sent_at is not None
     po.cancelled_at = timezone.now()
     po.lines.update(is_open=False)
-    _save_status(po, "cancelled_at")
+    fields = ["cancelled_at"]
+    if was_sent and po.vendor.po_method == Vendor.PoMethod.EDI:
+        po.edi_cancel_control_number = control_number_next(vendor_id=po.vendor_id)
+        fields.append("edi_cancel_control_number")
+    _save_status(po, *fields)
     order_event_add(
         order=po.order,
         kind=OrderEvent.Kind.PURCHASING,
@@ -343,10 +352,8 @@ def po_lines_ship(
     return shipment
 
 
-@transaction.atomic
-def po_mark_transmitted(*, purchase_order_id: int, control_number: int | None = None) -> None:
-    """The worker handed the PO to its vendor (email accepted, 850 in place)."""
-    fields = {"transmitted_at": timezone.now()}
-    if control_number is not None:
-        fields["edi_control_number"] = control_number
-    PurchaseOrder.objects.filter(pk=purchase_order_id).update(**fields)
+def po_mark_transmitted(*, order_id: int, label: str) -> None:
+    """The worker handed the PO to its vendor (email accepted, 850 in place): first time only."""
+    PurchaseOrder.objects.filter(
+        order_id=order_id, number=int(label.removeprefix("PO-")), transmitted_at__isnull=True
+    ).update(transmitted_at=timezone.now())

@@ -11,6 +11,7 @@ from tests.factories import (
     VendorFactory,
     order_with_lines,
 )
+from tests.notifications.conftest import handed, smtp  # noqa: F401 (fixtures)
 
 
 def email_vendor(**fields):
@@ -46,3 +47,17 @@ def drop_ship_order():
         supplied_line(order, b, quantity=3, cost="2.00"),
     ]
     return order, lines, a, b
+
+
+def edi_vendor(**fields):
+    defaults = {
+        "name": "Edison Distribution",
+        "po_method": Vendor.PoMethod.EDI,
+        "edi_sender_qualifier": "ZZ",
+        "edi_sender_id": "BACKOFFICE",
+        "edi_receiver_qualifier": "01",
+        "edi_receiver_id": "123456789",
+        "edi_transport": Vendor.Transport.LOCAL,
+        "edi_inbound_dir": "edison/inbound",
+    }
+    return VendorFactory(**{**defaults, **fields})
