@@ -357,3 +357,16 @@ def po_mark_transmitted(*, order_id: int, label: str) -> None:
     PurchaseOrder.objects.filter(
         order_id=order_id, number=int(label.removeprefix("PO-")), transmitted_at__isnull=True
     ).update(transmitted_at=timezone.now())
+
+
+@transaction.atomic
+def vendor_host_key_accept(*, vendor_id: int) -> Vendor:
+    """A store admin accepts the SFTP host key the vendor's server presented last (after
+    checking its fingerprint with the vendor): it becomes the pinned key and transfers resume.
+    Refused (PurchasingError) when no different key was seen."""
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    if not vendor.sftp_host_key_seen or vendor.sftp_host_key_seen == vendor.sftp_host_key:
+        raise PurchasingError(f"{vendor.name}'s SFTP server has presented no new host key.")
+    vendor.sftp_host_key, vendor.sftp_host_key_seen = vendor.sftp_host_key_seen, ""
+    vendor.save(update_fields=["sftp_host_key", "sftp_host_key_seen"])
+    return vendor
