@@ -44,6 +44,10 @@ STAFF_PERMISSIONS = [
     "shipping.view_shipment",
     "shipping.change_trackingnumber",
     "shipping.change_ordertracking",
+    # Staff drop-ship (seed 002): create, send and cancel POs, enter vendors' tracking.
+    "purchasing.view_purchaseorder",
+    "purchasing.add_purchaseorder",
+    "purchasing.change_purchaseorder",
     # Staff see the order's emails and retry a failed one.
     "notifications.view_outboxmessage",
     "notifications.change_outboxmessage",

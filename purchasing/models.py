@@ -30,8 +30,9 @@ class PurchaseOrder(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     number = models.BigIntegerField(unique=True, db_default=NextVal(PO_NUMBER_SEQUENCE))
+    # Only a never-paid order may be deleted (orders.services), and POs are for paid ones.
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, related_name="purchase_orders"
+        "orders.Order", on_delete=models.CASCADE, related_name="purchase_orders"
     )
     vendor = models.ForeignKey(
         "catalog.Vendor", on_delete=models.PROTECT, related_name="purchase_orders"
@@ -89,7 +90,7 @@ class PurchaseOrderLine(models.Model):
         PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
     )
     order_line = models.ForeignKey(
-        "orders.OrderLine", on_delete=models.PROTECT, related_name="purchase_order_lines"
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="purchase_order_lines"
     )
     quantity = models.PositiveIntegerField()
     quantity_shipped = models.PositiveIntegerField(default=0)

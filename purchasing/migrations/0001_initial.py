@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 (
                     "order",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="purchase_orders",
                         to="orders.order",
                     ),
@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                 (
                     "order_line",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="purchase_order_lines",
                         to="orders.orderline",
                     ),
