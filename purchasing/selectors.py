@@ -1,11 +1,16 @@
 """Reads of purchase orders: the order page's POs tab and the lines that may go on a PO."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.db.models import DecimalField, F, Func, IntegerField, OuterRef, Subquery
+
 from catalog.models import ProductVendor
+from core import keyset
 from orders.models import Order, OrderLine
 
+from .filters import PurchaseOrderFilter
 from .models import PurchaseOrder, PurchaseOrderLine
 
 
@@ -70,3 +75,62 @@ def order_purchase_orders(*, order: Order, lines: list[OrderLine]) -> list[Purch
         po.cost_total = sum((pl.cost for pl in po.line_list), start=0)
         po.owed = [pl for pl in po.line_list if pl.remaining > 0]
     return pos
+
+
+PER_PAGE = 50
+# Newest first; the id breaks ties.
+KEYS = [("created_at", True), ("id", True)]
+_SORT = "-created_at"
+
+
+@dataclass
+class PurchaseOrderPage:
+    rows: list[PurchaseOrder]
+    filterset: PurchaseOrderFilter
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+    @property
+    def active(self) -> dict:
+        return self.filterset.active
+
+
+def _cursor(po: PurchaseOrder) -> str:
+    return keyset.cursor_encode(_SORT, [po.created_at, po.pk])
+
+
+def _decoded(cursor: str) -> list | None:
+    fields = [PurchaseOrder._meta.get_field(name) for name, _ in KEYS]
+    return keyset.cursor_decode(cursor, _SORT, fields) if cursor else None
+
+
+def purchase_order_list(*, user, filters: Mapping) -> PurchaseOrderPage:
+    """A page of POs across orders, newest first: vendor, order, status, cost and the units the
+    vendor still owes (subqueries per row of the page, not per table), filtered by status,
+    vendor, still-owed and a PO or order number; keyset paged by the `after`/`before` cursors.
+    One query, whatever the page or the table's size."""
+    lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk")).order_by()
+    owed = lines.annotate(units=Func(F("quantity") - F("quantity_shipped"), function="SUM")).values(
+        "units"
+    )
+    cost = lines.annotate(total=Func(F("quantity") * F("unit_cost"), function="SUM")).values(
+        "total"
+    )
+    queryset = PurchaseOrder.objects.select_related("vendor", "order").annotate(
+        units_owed=Subquery(owed, output_field=IntegerField()),
+        cost=Subquery(cost, output_field=DecimalField(max_digits=14, decimal_places=2)),
+    )
+    filterset = PurchaseOrderFilter(filters, queryset=queryset)
+    filterset.is_valid()
+    window = keyset.window(
+        filterset.qs,
+        KEYS,
+        per_page=PER_PAGE,
+        after=_decoded(filters.get("after", "")),
+        before=_decoded(filters.get("before", "")),
+    )
+    page = PurchaseOrderPage(window.rows, filterset)
+    if window.rows:
+        page.next_cursor = _cursor(window.rows[-1]) if window.has_next else None
+        page.previous_cursor = _cursor(window.rows[0]) if window.has_previous else None
+    return page

@@ -16,6 +16,7 @@ from catalog.models import ProductVendor, Vendor
 from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from orders.services import OrderError, order_event_add, order_transition
+from payments import crypto
 from shipping.models import Shipment
 from shipping.services import shipment_create
 
@@ -369,4 +370,22 @@ def vendor_host_key_accept(*, vendor_id: int) -> Vendor:
         raise PurchasingError(f"{vendor.name}'s SFTP server has presented no new host key.")
     vendor.sftp_host_key, vendor.sftp_host_key_seen = vendor.sftp_host_key_seen, ""
     vendor.save(update_fields=["sftp_host_key", "sftp_host_key_seen"])
+    return vendor
+
+
+@transaction.atomic
+def vendor_save(*, vendor: Vendor, secret: dict | None) -> Vendor:
+    """Save a vendor as a store admin set it (`vendor` is the form's unsaved instance).
+
+    Guarantees: a new SFTP password or key is stored encrypted and replaces the old (None keeps
+    it); a new SFTP host or port forgets the pinned host key (it is another server: the next
+    successful connection pins its key).
+    """
+    if vendor.pk:
+        before = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        if (before.sftp_host, before.sftp_port) != (vendor.sftp_host, vendor.sftp_port):
+            vendor.sftp_host_key = vendor.sftp_host_key_seen = ""
+    if secret is not None:
+        vendor.sftp_secret = crypto.encrypt(secret)
+    vendor.save()
     return vendor

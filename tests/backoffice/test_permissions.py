@@ -152,6 +152,34 @@ ROUTES = {
         ),
         {"tracking_numbers": "1Z999AA10123456784"},
     ),
+    "purchase orders": ("get", lambda o: reverse("purchasing:list"), None),
+    "vendor list": ("get", lambda o: reverse("purchasing:vendor_list"), None),
+    "vendor form": ("get", lambda o: reverse("purchasing:vendor_create"), None),
+    "vendor create": (
+        "post",
+        lambda o: reverse("purchasing:vendor_create"),
+        {"name": "Acme", "po_method": "email", "po_emails": "po@acme.example", "sftp_port": "22"},
+    ),
+    "vendor edit form": (
+        "get",
+        lambda o: reverse("purchasing:vendor_edit", kwargs={"pk": o["po"].vendor_id}),
+        None,
+    ),
+    "vendor edit": (
+        "post",
+        lambda o: reverse("purchasing:vendor_edit", kwargs={"pk": o["po"].vendor_id}),
+        {"name": "Renamed", "po_method": "", "sftp_port": "22"},
+    ),
+    "vendor test connection": (
+        "post",
+        lambda o: reverse("purchasing:vendor_test_connection", kwargs={"pk": o["po"].vendor_id}),
+        None,
+    ),
+    "vendor accept key": (
+        "post",
+        lambda o: reverse("purchasing:vendor_accept_key", kwargs={"pk": o["po"].vendor_id}),
+        None,
+    ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
 }
 
@@ -199,6 +227,15 @@ EXPECTED = {
     "po send": (LOGIN, OK, OK),
     "po cancel": (LOGIN, REDIRECT, REDIRECT),
     "po ship": (LOGIN, OK, OK),
+    "purchase orders": (LOGIN, OK, OK),
+    # Vendors and their connection settings are store admins'.
+    "vendor list": (LOGIN, FORBIDDEN, OK),
+    "vendor form": (LOGIN, FORBIDDEN, OK),
+    "vendor create": (LOGIN, FORBIDDEN, REDIRECT),
+    "vendor edit form": (LOGIN, FORBIDDEN, OK),
+    "vendor edit": (LOGIN, FORBIDDEN, REDIRECT),
+    "vendor test connection": (LOGIN, FORBIDDEN, REDIRECT),
+    "vendor accept key": (LOGIN, FORBIDDEN, REDIRECT),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
