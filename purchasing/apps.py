@@ -6,9 +6,14 @@ class PurchasingConfig(AppConfig):
 
     def ready(self):
         from orders import panels
+        from orders.signals import order_status_changed
 
+        from . import receivers
         from .panels import purchase_orders_panel
 
+        order_status_changed.connect(
+            receivers.on_order_status_changed, dispatch_uid="purchasing.on_order_status_changed"
+        )
         panels.register(
             panels.Panel(
                 name="purchasing",

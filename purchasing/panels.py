@@ -27,9 +27,10 @@ def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
     """The order's POs and, for a paid order, the lines that may go on one with their vendors.
     Five queries at most, whatever the order's size."""
     lines = list(order.lines.all())
-    pos = order_purchase_orders(order=order, lines=lines)
-    if not pos and not any(line.is_shippable for line in lines):
+    # POs are only ever made for lines that ship: an order with none has nothing to show.
+    if not any(line.is_shippable for line in lines):
         return None
+    pos = order_purchase_orders(order=order, lines=lines)
     paid = order.status in PO_ORDER_STATUSES
     can_manage = paid and request.user.has_perm("purchasing.add_purchaseorder")
     candidates = po_candidates(order=order, lines=lines) if can_manage else []

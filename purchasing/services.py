@@ -389,3 +389,35 @@ def vendor_save(*, vendor: Vendor, secret: dict | None) -> Vendor:
         vendor.sftp_secret = crypto.encrypt(secret)
     vendor.save()
     return vendor
+
+
+def order_pos_cancel(*, order: Order, to_status: str, actor: Actor) -> list[PurchaseOrder]:
+    """An order is being rolled back or cancelled (inside its transition's transaction, order
+    row locked): cancel its open POs, each sent one's vendor told (po_cancel).
+
+    Guarantees: if a vendor already shipped any line, nothing is cancelled and PurchasingError
+    names the POs and lines (the transition, and everything in its transaction, rolls back).
+    """
+    pos = list(
+        PurchaseOrder.objects.open()
+        .filter(order=order)
+        .select_related("vendor")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    shipped = list(
+        PurchaseOrderLine.objects.filter(purchase_order__in=pos, quantity_shipped__gt=0)
+        .select_related("order_line", "purchase_order__vendor")
+        .order_by("pk")
+    )
+    if shipped:
+        what = "; ".join(
+            f"{pl.purchase_order.vendor.name} already shipped {pl.quantity_shipped} × "
+            f"{_sku(pl.order_line)} on {pl.purchase_order.label}"
+            for pl in shipped
+        )
+        verb = "rolled back" if to_status == OrderStatus.PENDING else "cancelled"
+        raise PurchasingError(
+            f"Order #{order.number} cannot be {verb}: {what}. Its POs cannot be cancelled."
+        )
+    return [po_cancel(purchase_order_id=po.pk, actor=actor) for po in pos]

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from catalog.models import Vendor
 from orders.actors import Actor
 from orders.models import OrderEvent, OrderStatus
+from orders.services import order_transition
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from purchasing.services import (
     PurchasingError,
@@ -248,3 +249,38 @@ def test_the_po_line_cost_is_the_vendors_cost_not_the_variants(drop_ship_order):
     [po] = create(order, {lines[0].pk: a.pk})
     assert lines[0].unit_cost == Decimal("8.00")
     assert po.lines.get().unit_cost == Decimal("4.25")
+
+
+def test_cancelling_the_order_cancels_its_pos_and_tells_the_vendors_sent_one(
+    drop_ship_order, signals
+):
+    order, lines, a, b = drop_ship_order
+    [draft] = create(order, {lines[2].pk: b.pk})
+    [sent] = create(order, {lines[0].pk: a.pk}, send=True)
+    order_transition(order_id=order.pk, to=OrderStatus.CANCELLED, actor=ACTOR)
+    assert set(PurchaseOrder.objects.values_list("status", flat=True)) == {S.CANCELLED}
+    assert [po.pk for po in signals["cancelled"]] == [sent.pk]  # the draft was never sent
+    draft.refresh_from_db()
+    assert draft.status == S.CANCELLED
+
+
+def test_rolling_a_paid_order_back_cancels_its_draft_pos(drop_ship_order, signals):
+    order, lines, a, _ = drop_ship_order
+    [draft] = create(order, {lines[0].pk: a.pk})
+    order_transition(order_id=order.pk, to=OrderStatus.PENDING, actor=ACTOR)
+    draft.refresh_from_db()
+    assert draft.status == S.CANCELLED and signals["cancelled"] == []
+
+
+def test_an_order_a_vendor_already_shipped_from_cannot_be_cancelled(drop_ship_order):
+    order, lines, a, _ = drop_ship_order
+    [po] = create(order, {lines[0].pk: a.pk}, send=True)
+    ship(po, {po.lines.get().pk: 1})
+    with pytest.raises(
+        PurchasingError,
+        match=rf"cannot be cancelled: Acme Supply already shipped 1 × {lines[0].sku} on {po.label}",
+    ):
+        order_transition(order_id=order.pk, to=OrderStatus.CANCELLED, actor=ACTOR)
+    order.refresh_from_db()
+    po.refresh_from_db()
+    assert order.status == OrderStatus.IN_PROCESS and po.status == S.PARTLY_SHIPPED
