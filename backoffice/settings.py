@@ -147,6 +147,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.sweep",
         "schedule": env_seconds("NOTIFICATIONS_SWEEP_INTERVAL", 30),
     },
+    # Reads EDI vendors' outbound folders for 856 ship notices and records their shipments.
+    "purchasing-ship-notices": {
+        "task": "purchasing.tasks.ship_notices_poll",
+        "schedule": env_seconds("PURCHASING_SHIP_NOTICE_POLL", 300),
+    },
     # Deletes exports older than EXPORT_KEEP_DAYS, files and all.
     "reports-exports-prune": {"task": "reports.tasks.exports_prune_task", "schedule": 60 * 60},
 }

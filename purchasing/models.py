@@ -125,3 +125,33 @@ class PurchaseOrderLine(models.Model):
     @property
     def cost(self):
         return self.unit_cost * self.quantity
+
+
+class ShipNotice(models.Model):
+    """An X12 856 ship notice read from an EDI vendor's outbound folder: applied (its shipments
+    recorded) or refused (kept in the folder, shown to staff with the reason). Unique per
+    vendor, file name and content, so a notice read again (a poll cut off before the file was
+    moved aside) is never applied twice."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        REFUSED = "refused", "Not applied"
+
+    vendor = models.ForeignKey("catalog.Vendor", on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.TextField(blank=True)
+    purchase_orders = models.ManyToManyField(PurchaseOrder, blank=True, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "file_name", "sha256"], name="ship_notice_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} from vendor {self.vendor_id} ({self.status})"

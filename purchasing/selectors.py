@@ -11,7 +11,7 @@ from core import keyset
 from orders.models import Order, OrderLine
 
 from .filters import PurchaseOrderFilter
-from .models import PurchaseOrder, PurchaseOrderLine
+from .models import PurchaseOrder, PurchaseOrderLine, ShipNotice
 
 
 @dataclass
@@ -134,3 +134,10 @@ def purchase_order_list(*, user, filters: Mapping) -> PurchaseOrderPage:
         page.next_cursor = _cursor(window.rows[-1]) if window.has_next else None
         page.previous_cursor = _cursor(window.rows[0]) if window.has_previous else None
     return page
+
+
+def ship_notices_refused(*, user, limit: int = 20) -> list[ShipNotice]:
+    """The latest ship notices that could not be applied (still in the vendor's folder)."""
+    return list(
+        ShipNotice.objects.filter(status=ShipNotice.Status.REFUSED).select_related("vendor")[:limit]
+    )

@@ -17,7 +17,7 @@ from shipping.services import ShipmentError, TrackingNumberInvalid
 from .forms import PoCreateForm, PoShipForm, VendorForm
 from .models import PurchaseOrder
 from .panels import keep_create_form, keep_ship_form
-from .selectors import order_purchase_orders, po_candidates
+from .selectors import order_purchase_orders, po_candidates, ship_notices_refused
 from .selectors import purchase_order_list as purchase_order_list_read
 from .services import (
     PurchasingError,
@@ -148,7 +148,10 @@ def purchase_order_list(request):
         else "No purchase orders yet: create them from a paid order's Purchase orders panel."
     )
     table = PurchaseOrderTable(page.rows, empty_text=empty)
-    return render(request, "purchasing/po_list.html", {"page": page, "table": table})
+    notices = ship_notices_refused(user=request.user)
+    return render(
+        request, "purchasing/po_list.html", {"page": page, "table": table, "notices": notices}
+    )
 
 
 @never_cache

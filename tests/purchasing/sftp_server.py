@@ -1,6 +1,7 @@
 """A real SFTP server for the tests (paramiko's server interface) serving a local folder, with
 password login, on a spare port, and a switch that drops the connection right after a rename
-(the file is in place but the client never hears so: it must retry)."""
+(the file is in place but the client never hears so: it must retry), or right before one
+(nothing moved: the client must read the file again)."""
 
 import os
 import socket
@@ -71,6 +72,13 @@ def _sftp_interface(server: "SftpServer"):
             except OSError as exc:
                 return paramiko.SFTPServer.convert_errno(exc.errno)
 
+        def mkdir(self, path, attr):
+            try:
+                os.mkdir(self._path(path))
+            except OSError as exc:
+                return paramiko.SFTPServer.convert_errno(exc.errno)
+            return SFTP_OK
+
         def remove(self, path):
             try:
                 os.remove(self._path(path))
@@ -79,6 +87,11 @@ def _sftp_interface(server: "SftpServer"):
             return SFTP_OK
 
         def posix_rename(self, oldpath, newpath):
+            if server.drop_before_rename > 0:
+                server.drop_before_rename -= 1
+                for transport in server.transports:
+                    transport.close()
+                return SFTP_FAILURE
             try:
                 os.replace(self._path(oldpath), self._path(newpath))
             except OSError:
@@ -105,6 +118,7 @@ class SftpServer:
         self.host_key = host_key or paramiko.RSAKey.generate(2048)
         self.username, self.password = "store", "s3cret-pass"
         self.drop_after_rename = 0
+        self.drop_before_rename = 0
         self.renames = 0
         self.transports: list[paramiko.Transport] = []
         self.sock = socket.socket()
