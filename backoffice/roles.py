@@ -96,6 +96,9 @@ ADMIN_PERMISSIONS = [
     "shipping.change_shippingmethod",
     "shipping.view_shippingsettings",
     "shipping.change_shippingsettings",
+    # Drop-shipping's automation setting (vendors are catalog.*_vendor above).
+    "purchasing.view_purchasingsettings",
+    "purchasing.change_purchasingsettings",
     "notifications.preview_emails",
     "notifications.view_emailsettings",
     "notifications.change_emailsettings",

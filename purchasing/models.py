@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from core.models import StoreSettings
 from orders.models import MONEY, NextVal
 
 PO_NUMBER_SEQUENCE = "purchasing_po_number_seq"
@@ -155,3 +156,23 @@ class ShipNotice(models.Model):
 
     def __str__(self):
         return f"{self.file_name} from vendor {self.vendor_id} ({self.status})"
+
+
+class PurchasingSettings(StoreSettings):
+    """The store's drop-shipping settings, one row (pk=1), set by store admins."""
+
+    automate_drop_ship = models.BooleanField(
+        default=False,
+        help_text=(
+            "Each new order paid without staff (charged automatically, or paid at intake) and "
+            "not held as high risk gets its drop-ship lines' POs created and sent to their "
+            "products' default vendors. A line whose product has no default vendor, or whose "
+            "vendor cannot receive POs, is left for staff."
+        ),
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "purchasing settings"
+
+    def __str__(self):
+        return "Purchasing settings"

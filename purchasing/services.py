@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.models import ProductVendor, Vendor
 from orders.actors import Actor
-from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus, RiskLevel
 from orders.services import OrderError, order_event_add, order_transition
 from payments import crypto
 from shipping.models import Shipment
@@ -421,3 +421,78 @@ def order_pos_cancel(*, order: Order, to_status: str, actor: Actor) -> list[Purc
             f"Order #{order.number} cannot be {verb}: {what}. Its POs cannot be cancelled."
         )
     return [po_cancel(purchase_order_id=po.pk, actor=actor) for po in pos]
+
+
+AUTOMATION = Actor.system("Drop-ship automation")
+
+
+def po_automate_for_order(*, order_id: int) -> list[PurchaseOrder]:
+    """The automation (PurchasingSettings.automate_drop_ship) for a newly paid order: the lines
+    that ship, still have units to send, are on no open PO and whose product has a default
+    vendor that can receive POs go on POs to those vendors, sent at once.
+
+    Guarantees: nothing when the setting is off, the order is not Paid (staff moved it on) or is
+    high risk; the timeline says what was sent and which lines were left for staff and why;
+    a refusal (a line taken meanwhile) is recorded in the timeline, not raised.
+    """
+    from .models import PurchasingSettings
+
+    if not PurchasingSettings.load().automate_drop_ship:
+        return []
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.PAID or order.risk_level == RiskLevel.HIGH:
+            return []
+        on_open = set(
+            PurchaseOrderLine.objects.filter(order_line__order=order, is_open=True).values_list(
+                "order_line_id", flat=True
+            )
+        )
+        lines = [
+            line
+            for line in order.lines.order_by("pk")
+            if line.is_shippable
+            and line.quantity > line.quantity_fulfilled
+            and line.pk not in on_open
+        ]
+        defaults = {
+            link.product_id: link.vendor
+            for link in ProductVendor.objects.filter(
+                product_id__in={line.product_id for line in lines}, is_default=True
+            ).select_related("vendor")
+        }
+        choices, left = {}, []
+        for line in lines:
+            vendor = defaults.get(line.product_id)
+            problem = (
+                "its product has no default vendor"
+                if vendor is None
+                else vendor_method_problem(vendor)
+            )
+            if problem:
+                left.append(f"{_sku(line)} ({problem.rstrip('.')})")
+            else:
+                choices[line.pk] = vendor.pk
+        if not choices and not left:
+            return []
+        pos = []
+        if choices:
+            try:
+                with transaction.atomic():
+                    pos = po_create_for_order(
+                        order_id=order.pk, choices=choices, send=True, actor=AUTOMATION
+                    )
+            except PurchasingError as exc:
+                left.append(str(exc))
+        message = "Drop-ship automation: "
+        message += (
+            "sent " + ", ".join(f"{po.label} to {po.vendor.name}" for po in pos)
+            if pos
+            else "no PO sent"
+        )
+        if left:
+            message += "; left for staff: " + "; ".join(left)
+        order_event_add(
+            order=order, kind=OrderEvent.Kind.PURCHASING, message=message + ".", actor=AUTOMATION
+        )
+        return pos
