@@ -174,3 +174,12 @@ def test_a_folder_outside_the_edi_root_fails_for_staff(edi_root):
     assert outbox_deliver(message_id=outbox_row(po).pk) == FAILED
     assert "outside the EDI folder" in outbox_row(po).last_error
     assert PurchaseOrder.objects.get(pk=po.pk).transmitted_at is None
+
+
+def test_a_failed_po_send_shows_on_the_order_page_for_staff_to_retry(edi_root, staff_client):
+    po = create_and_send(edi_vendor(edi_inbound_dir="../../etc"), 1)
+    assert outbox_deliver(message_id=outbox_row(po).pk) == FAILED
+    html = staff_client.get(po.order.get_absolute_url()).content.decode()
+    panel = html[html.index('id="order-emails"') :]
+    assert f"Purchase order {po.label}</strong> to the vendor's EDI inbound folder" in panel
+    assert "outside the EDI folder" in panel and "Retry</button>" in panel
