@@ -44,6 +44,10 @@ STAFF_PERMISSIONS = [
     "shipping.view_shipment",
     "shipping.change_trackingnumber",
     "shipping.change_ordertracking",
+    # Staff drop-ship (seed 002): create, send and cancel POs, enter vendors' tracking.
+    "purchasing.view_purchaseorder",
+    "purchasing.add_purchaseorder",
+    "purchasing.change_purchaseorder",
     # Staff see the order's emails and retry a failed one.
     "notifications.view_outboxmessage",
     "notifications.change_outboxmessage",
@@ -92,6 +96,9 @@ ADMIN_PERMISSIONS = [
     "shipping.change_shippingmethod",
     "shipping.view_shippingsettings",
     "shipping.change_shippingsettings",
+    # Drop-shipping's automation setting (vendors are catalog.*_vendor above).
+    "purchasing.view_purchasingsettings",
+    "purchasing.change_purchasingsettings",
     "notifications.preview_emails",
     "notifications.view_emailsettings",
     "notifications.change_emailsettings",

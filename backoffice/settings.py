@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.sweep",
         "schedule": env_seconds("NOTIFICATIONS_SWEEP_INTERVAL", 30),
     },
+    # Reads EDI vendors' outbound folders for 856 ship notices and records their shipments.
+    "purchasing-ship-notices": {
+        "task": "purchasing.tasks.ship_notices_poll",
+        "schedule": env_seconds("PURCHASING_SHIP_NOTICE_POLL", 300),
+    },
     # Deletes exports older than EXPORT_KEEP_DAYS, files and all.
     "reports-exports-prune": {"task": "reports.tasks.exports_prune_task", "schedule": 60 * 60},
 }
@@ -267,6 +272,11 @@ GATEWAY_ENCRYPTION_KEY = os.environ.get("GATEWAY_ENCRYPTION_KEY", "")
 # Where a Stripe gateway may send its secret key (its API base URL): Stripe's API only; the
 # tests add their local fake server. An origin without a port allows any port.
 STRIPE_API_ORIGINS = ["https://api.stripe.com"]
+# Where EDI vendors on a local folder (an AS2/VAN client on this host) have their inbound and
+# outbound folders: <root>/<folder> as each vendor sets it.
+PURCHASING_EDI_ROOT = Path(os.environ.get("PURCHASING_EDI_ROOT", BASE_DIR / ".data" / "edi"))
+# Seconds an SFTP connection to a vendor may take to open or answer.
+PURCHASING_SFTP_TIMEOUT = env_seconds("PURCHASING_SFTP_TIMEOUT", 20)
 # How long a buyer's download links work (they are revoked at once by a rollback).
 DOWNLOAD_LINK_DAYS = int(os.environ.get("DOWNLOAD_LINK_DAYS", "14"))
 # How often an open back-office page asks whether new online orders came in (the nav badge).

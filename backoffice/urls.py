@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("invoicing.urls")),
     path("", include("notifications.urls")),
     path("", include("shipping.urls")),
+    path("", include("purchasing.urls")),
     path("", include("reports.urls")),
 ]

@@ -100,8 +100,12 @@ class VariantAdmin(admin.ModelAdmin):
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "is_active"]
+    list_display = ["name", "email", "po_method", "is_active"]
     search_fields = ["name", "email"]
+    # The SFTP secret is set (encrypted) in Settings → Vendors and never shown back; the EDI
+    # counter and host keys change only through purchasing.
+    exclude = ["sftp_secret"]
+    readonly_fields = ["edi_control_number", "sftp_host_key", "sftp_host_key_seen"]
 
 
 @admin.register(StockMovement)

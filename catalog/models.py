@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.core.validators import MinValueValidator
@@ -13,19 +14,78 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Vendor(models.Model):
-    """A supplier that can drop-ship a product; purchasing/ sends it purchase orders."""
+    """A supplier that can drop-ship a product; purchasing/ sends it purchase orders.
+
+    How a PO reaches it is `po_method`: email (to `po_emails`), or EDI (an X12 850 put in its
+    inbound folder, over SFTP or in a local folder that an AS2/VAN client on this host picks
+    up). SFTP secrets are stored encrypted (`sftp_secret`, as gateway credentials are) and never
+    shown back; the server's host key is pinned at the first successful connection.
+    """
+
+    class PoMethod(models.TextChoices):
+        NONE = "", "Not set"
+        EMAIL = "email", "Email"
+        EDI = "edi", "EDI (X12)"
+
+    class Transport(models.TextChoices):
+        LOCAL = "local", "Local folder (AS2/VAN client)"
+        SFTP = "sftp", "SFTP"
 
     name = models.CharField(max_length=200, unique=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    po_method = models.CharField(
+        max_length=10, choices=PoMethod.choices, blank=True, default=PoMethod.NONE
+    )
+    po_emails = ArrayField(
+        models.EmailField(), default=list, blank=True, help_text="Where emailed POs go."
+    )
+    # X12 envelope: ISA05/06 and GS02 are ours as the vendor knows us, ISA07/08 and GS03 theirs.
+    edi_sender_qualifier = models.CharField(max_length=2, blank=True, default="ZZ")
+    edi_sender_id = models.CharField(max_length=15, blank=True)
+    edi_receiver_qualifier = models.CharField(max_length=2, blank=True, default="ZZ")
+    edi_receiver_id = models.CharField(max_length=15, blank=True)
+    # The last interchange control number used; raised in SQL (purchasing.edi), never in Python.
+    edi_control_number = models.PositiveIntegerField(default=0)
+    edi_transport = models.CharField(
+        max_length=10, choices=Transport.choices, blank=True, default=Transport.LOCAL
+    )
+    # Remote paths for SFTP; for a local folder, relative to PURCHASING_EDI_ROOT.
+    edi_inbound_dir = models.CharField(max_length=300, blank=True, default="inbound")
+    edi_outbound_dir = models.CharField(max_length=300, blank=True, default="outbound")
+    sftp_host = models.CharField(max_length=255, blank=True)
+    sftp_port = models.PositiveIntegerField(default=22)
+    sftp_username = models.CharField(max_length=100, blank=True)
+    sftp_secret = models.TextField(blank=True, help_text="Encrypted password or private key.")
+    # "<type> <base64>" of the key pinned at the first successful connection, and a different
+    # key seen since (every transfer is refused until an admin accepts it).
+    sftp_host_key = models.TextField(blank=True)
+    sftp_host_key_seen = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sftp_port__gte=1, sftp_port__lte=65535), name="vendor_sftp_port_range"
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def address_lines(self) -> list[str]:
+        place = " ".join(p for p in [self.city, self.region, self.postal_code] if p)
+        return [p for p in [self.address_line1, self.address_line2, place, self.country] if p]
 
 
 class Product(models.Model):

@@ -158,6 +158,7 @@ def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> See
             counts.update(_risk_rate(after_order_id=last_id, say=say))
         counts.update(_money_records_load(after_order_id=last_id, say=say))
         counts.update(_shipments_load(after_order_id=last_id, say=say))
+        counts.update(_purchase_orders_load(after_order_id=last_id, say=say))
     # VACUUM too (outside a transaction only): a freshly loaded table's visibility map is
     # empty, so until autovacuum comes by, index-only scans would read the table anyway.
     refresh = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
@@ -473,6 +474,129 @@ def _shipments_load(*, after_order_id: int, say) -> Counter:
     return counts
 
 
+# --- Drop-shipping -------------------------------------------------------------------------
+
+# The demo's EDI vendor: its 850s go to PURCHASING_EDI_ROOT/atlas/inbound (a local folder, as
+# an AS2/VAN client on the host would pick them up).
+EDI_VENDOR = "Atlas Wholesale"
+
+
+def _vendors_connect() -> None:
+    """Every demo vendor takes POs by email at its address, but Atlas, which takes X12 850s in
+    a local folder; vendors an admin has set up already are left alone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_vendor SET po_method = 'email', po_emails = ARRAY[email] "
+            "WHERE po_method = '' AND email <> '' AND name <> %s",
+            [EDI_VENDOR],
+        )
+    Vendor.objects.filter(po_method="", name=EDI_VENDOR).update(
+        po_method=Vendor.PoMethod.EDI,
+        edi_sender_qualifier="ZZ",
+        edi_sender_id="BACKOFFICEDEMO",
+        edi_receiver_qualifier="01",
+        edi_receiver_id="084512345",
+        edi_transport=Vendor.Transport.LOCAL,
+        edi_inbound_dir="atlas/inbound",
+        edi_outbound_dir="atlas/outbound",
+    )
+
+
+# Drop-shipped orders: one in twenty of those the seed added that were ever paid, and the three
+# newest of each status, so a small demo shows POs in every state. Each gets a PO per default
+# vendor of its shipping lines (one PO line per order line); a PO's dates, and what its vendor
+# shipped, follow the order: drafts on paid orders, sent on in-process ones, shipped as the
+# order's lines were sent, cancelled with a cancelled order.
+_PURCHASE_ORDERS_SQL = """
+WITH chosen AS (
+    SELECT id, status, placed_at, updated_at FROM (
+        SELECT o.id, o.status, o.placed_at, o.updated_at,
+               row_number() OVER (PARTITION BY o.status ORDER BY o.id DESC) AS newest
+        FROM orders_order o
+        WHERE o.id > %(after)s AND o.first_paid_at IS NOT NULL
+    ) o
+    WHERE o.id %% 20 = 0 OR o.newest <= 3
+)
+INSERT INTO purchasing_purchaseorder
+    (number, order_id, vendor_id, status, created_at, sent_at, transmitted_at, cancelled_at)
+SELECT nextval(%(sequence)s), c.id, pv.vendor_id,
+       CASE WHEN c.status = 'cancelled' THEN 'cancelled' ELSE 'draft' END,
+       c.placed_at + interval '1 hour',
+       CASE WHEN c.status <> 'paid' THEN c.placed_at + interval '1 hour' END,
+       CASE WHEN c.status <> 'paid' THEN c.placed_at + interval '61 minutes' END,
+       CASE WHEN c.status = 'cancelled' THEN c.updated_at END
+FROM chosen c
+JOIN orders_orderline l ON l.order_id = c.id AND l.is_shippable
+JOIN catalog_productvendor pv ON pv.product_id = l.product_id AND pv.is_default
+GROUP BY c.id, c.status, c.placed_at, c.updated_at, pv.vendor_id
+ORDER BY c.id, pv.vendor_id
+"""
+_PURCHASE_ORDER_LINES_SQL = """
+INSERT INTO purchasing_purchaseorderline
+    (purchase_order_id, order_line_id, quantity, quantity_shipped, vendor_sku, unit_cost, is_open)
+SELECT po.id, l.id, l.quantity, least(l.quantity_fulfilled, l.quantity), pv.vendor_sku, pv.cost,
+       po.cancelled_at IS NULL
+FROM purchasing_purchaseorder po
+JOIN orders_orderline l ON l.order_id = po.order_id AND l.is_shippable
+JOIN catalog_productvendor pv
+  ON pv.product_id = l.product_id AND pv.vendor_id = po.vendor_id AND pv.is_default
+WHERE po.id > %(after_po)s
+"""
+# The status from the lines' quantities, as purchasing.services derives it.
+_PURCHASE_ORDER_STATUS_SQL = """
+UPDATE purchasing_purchaseorder po
+SET status = CASE
+        WHEN po.cancelled_at IS NOT NULL THEN 'cancelled'
+        WHEN po.sent_at IS NULL THEN 'draft'
+        WHEN s.shipped = 0 THEN 'sent'
+        WHEN s.shipped = s.ordered THEN 'shipped'
+        ELSE 'partly_shipped' END
+FROM (SELECT purchase_order_id, sum(quantity) AS ordered, sum(quantity_shipped) AS shipped
+      FROM purchasing_purchaseorderline WHERE purchase_order_id > %(after_po)s
+      GROUP BY purchase_order_id) s
+WHERE s.purchase_order_id = po.id
+"""
+# The EDI vendor's sent POs take its next control numbers, in PO order.
+_PURCHASE_ORDER_CONTROL_SQL = """
+WITH numbered AS (
+    SELECT po.id, po.vendor_id,
+           v.edi_control_number + row_number() OVER (PARTITION BY po.vendor_id ORDER BY po.id) AS n
+    FROM purchasing_purchaseorder po JOIN catalog_vendor v ON v.id = po.vendor_id
+    WHERE po.id > %(after_po)s AND v.po_method = 'edi' AND po.sent_at IS NOT NULL
+), numbered_pos AS (
+    UPDATE purchasing_purchaseorder po SET edi_control_number = n.n
+    FROM numbered n WHERE n.id = po.id
+    RETURNING po.vendor_id, po.edi_control_number
+)
+UPDATE catalog_vendor v SET edi_control_number = m.top
+FROM (SELECT vendor_id, max(edi_control_number) AS top FROM numbered_pos GROUP BY vendor_id) m
+WHERE m.vendor_id = v.id
+"""
+
+
+def _purchase_orders_load(*, after_order_id: int, say) -> Counter:
+    """Drop-ship POs for some of the orders the seed just added, in every status."""
+    from purchasing.models import PO_NUMBER_SEQUENCE
+
+    _vendors_connect()
+    started = time.monotonic()
+    counts = Counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM purchasing_purchaseorder")
+        params = {"after": after_order_id, "after_po": cursor.fetchone()[0]}
+        cursor.execute(_PURCHASE_ORDERS_SQL, {**params, "sequence": PO_NUMBER_SEQUENCE})
+        counts["purchase_orders"] = cursor.rowcount
+        cursor.execute(_PURCHASE_ORDER_LINES_SQL, params)
+        counts["purchase_order_lines"] = cursor.rowcount
+        cursor.execute(_PURCHASE_ORDER_STATUS_SQL, params)
+        cursor.execute(_PURCHASE_ORDER_CONTROL_SQL, params)
+    say(
+        f"Created {counts['purchase_orders']:,} drop-ship purchase orders in "
+        f"{time.monotonic() - started:.1f} s.\n"
+    )
+    return counts
+
+
 # --- COPY text format ----------------------------------------------------------------------
 
 
@@ -763,6 +887,7 @@ def _catalog_ensure(rng: random.Random) -> bool:
         vendors = Vendor.objects.bulk_create(
             [Vendor(name=name, email=email, phone="") for name, email in VENDORS]
         )
+        _vendors_connect()
         products, variant_specs = [], []
         for category in CATEGORIES:
             names = set()

@@ -8,6 +8,7 @@ class NotificationsConfig(AppConfig):
         from orders import panels
         from orders.signals import order_status_changed
         from payments.signals import payment_update_requested
+        from purchasing.signals import purchase_order_cancelled, purchase_order_sent
         from shipping.signals import shipment_recorded, tracking_updated
 
         from . import receivers
@@ -25,5 +26,12 @@ class NotificationsConfig(AppConfig):
         payment_update_requested.connect(
             receivers.on_payment_update_requested,
             dispatch_uid="notifications.on_payment_update_requested",
+        )
+        purchase_order_sent.connect(
+            receivers.on_purchase_order_sent, dispatch_uid="notifications.on_purchase_order_sent"
+        )
+        purchase_order_cancelled.connect(
+            receivers.on_purchase_order_cancelled,
+            dispatch_uid="notifications.on_purchase_order_cancelled",
         )
         panels.register(EMAIL_PANEL)

@@ -42,12 +42,18 @@ class EmailSettings(StoreSettings):
 
 
 class OutboxMessage(models.Model):
+    PURCHASE_ORDER_KINDS = ("purchase_order", "purchase_order_cancel")
+
     class Kind(models.TextChoices):
         SHIPPED = "shipped", "Shipped"
         TRACKING_UPDATED = "tracking_updated", "Tracking updated"
         DELIVERED = "delivered", "Delivered"
         DIGITAL_GOODS = "digital_goods", "Digital goods"
         PAYMENT_UPDATE_REQUEST = "payment_update_request", "Payment update request"
+        # To a vendor, not the customer: subject_key is the PO's label ("PO-5001"); an EDI
+        # vendor's has no address (its 850 goes to the vendor's inbound folder).
+        PURCHASE_ORDER = "purchase_order", "Purchase order"
+        PURCHASE_ORDER_CANCEL = "purchase_order_cancel", "Purchase order cancellation"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
@@ -61,7 +67,7 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # What makes the email unique for its order and kind: "shipment:12", "tracking:5:…", "order".
     subject_key = models.CharField(max_length=100)
-    to_email = models.EmailField()
+    to_email = models.EmailField(blank=True)
     # Fixed at creation, so every copy ever sent (a retry after a lost acknowledgement) carries
     # the same one and mail clients can fold duplicates.
     message_id = models.CharField(max_length=255, unique=True)

@@ -91,7 +91,12 @@ class Preview:
 
 
 def email_kinds() -> list[EmailKind]:
-    return [EmailKind(value, label, TRIGGERS[value]) for value, label in Kind.choices]
+    # Customer emails only: a vendor's PO is previewed as its PDF, not here.
+    return [
+        EmailKind(value, label, TRIGGERS[value])
+        for value, label in Kind.choices
+        if value not in OutboxMessage.PURCHASE_ORDER_KINDS
+    ]
 
 
 def email_kind(value: str) -> EmailKind | None:

@@ -48,3 +48,23 @@ def on_payment_update_requested(sender, *, order, actor, event, **kwargs):
         subject_key=f"request:{event.pk}",
         actor=actor,
     )
+
+
+def on_purchase_order_sent(sender, *, purchase_order, actor, **kwargs):
+    _purchase_order_enqueue(purchase_order, Kind.PURCHASE_ORDER, actor)
+
+
+def on_purchase_order_cancelled(sender, *, purchase_order, actor, **kwargs):
+    _purchase_order_enqueue(purchase_order, Kind.PURCHASE_ORDER_CANCEL, actor)
+
+
+def _purchase_order_enqueue(po, kind, actor):
+    vendor = po.vendor
+    emailed = vendor.po_method == vendor.PoMethod.EMAIL
+    outbox_enqueue(
+        order=po.order,
+        kind=kind,
+        subject_key=po.label,
+        actor=actor,
+        to_email=vendor.po_emails[0] if emailed and vendor.po_emails else "",
+    )

@@ -27,8 +27,11 @@ from catalog.services import serial_codes_mark_delivered
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from orders.services import order_event_add
+from purchasing.delivery import po_edi_put, po_email_build
+from purchasing.services import po_mark_transmitted
+from purchasing.transport import TransportError
 
-from .emails import EmailSkipped, RenderedEmail, render_email
+from .emails import EmailSkipped, RenderedEmail, render_email, sender
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -57,7 +60,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _label(message: OutboxMessage) -> str:
+    if message.kind in OutboxMessage.PURCHASE_ORDER_KINDS:
+        return f"{message.get_kind_display()} {message.subject_key}"
     return f"{message.get_kind_display()} email"
+
+
+def _to(message: OutboxMessage) -> str:
+    return message.to_email or "the vendor's EDI inbound folder"
 
 
 def outbox_hand_to_worker(message_pk: int) -> None:
@@ -73,19 +82,20 @@ def outbox_hand_to_worker(message_pk: int) -> None:
 
 
 def outbox_enqueue(
-    *, order: Order, kind: str, subject_key: str, actor: Actor
+    *, order: Order, kind: str, subject_key: str, actor: Actor, to_email: str | None = None
 ) -> OutboxMessage | None:
     """Write the email to send as an outbox row, in the caller's transaction.
 
     Guarantees: at most one row per (order, kind, subject_key), by the unique constraint, so a
     repeated call returns None and changes nothing; the Message-ID is fixed now; the timeline
     says it was queued; the worker gets it only after the caller's transaction commits.
+    `to_email` is the customer's unless given (a vendor's; "" for an EDI vendor).
     """
     message = OutboxMessage(
         order=order,
         kind=kind,
         subject_key=subject_key,
-        to_email=order.customer_email,
+        to_email=order.customer_email if to_email is None else to_email,
         message_id=make_msgid(domain=settings.NOTIFICATIONS_MESSAGE_ID_DOMAIN),
         next_attempt_at=timezone.now(),
         handed_at=timezone.now(),
@@ -98,7 +108,7 @@ def outbox_enqueue(
     order_event_add(
         order=order,
         kind=OrderEvent.Kind.EMAIL,
-        message=f"{_label(message)} queued to {message.to_email}.",
+        message=f"{_label(message)} queued to {_to(message)}.",
         actor=actor,
     )
     transaction.on_commit(lambda: outbox_hand_to_worker(message.pk))
@@ -196,14 +206,12 @@ def _record_failure(message: OutboxMessage, error: str, *, permanent: bool = Fal
             row.retry_until = now + timedelta(seconds=settings.NOTIFICATIONS_RETRY_PERIOD)
         if permanent or now >= row.retry_until:
             row.status = Status.FAILED
-            event = f"{_label(row)} to {row.to_email} failed after {row.attempts} attempts: {error}"
+            event = f"{_label(row)} to {_to(row)} failed after {row.attempts} attempts: {error}"
             outcome = FAILED
         else:
             row.status = Status.PENDING
             row.next_attempt_at = min(now + backoff(row.attempts), row.retry_until)
-            event = (
-                f"{_label(row)} to {row.to_email} not sent yet (attempt {row.attempts}): {error}"
-            )
+            event = f"{_label(row)} to {_to(row)} not sent yet (attempt {row.attempts}): {error}"
             outcome = RETRY
         row.save(
             update_fields=[
@@ -285,6 +293,8 @@ def outbox_deliver(*, message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return NOT_CLAIMED
+    if message.kind in OutboxMessage.PURCHASE_ORDER_KINDS:
+        return _deliver_purchase_order(message)
     try:
         rendered = render_email(message)
     except EmailSkipped as skipped:
@@ -303,10 +313,10 @@ def outbox_deliver(*, message_id: int) -> str:
     ) != len(rendered.serial_code_ids):
         # A store admin returned one to the pool between reading and marking: render again.
         return _record_failure(message, "A serial code went back to the pool before sending.")
-    return _send(message, rendered)
+    return _send_rendered(message, rendered)
 
 
-def _send(message: OutboxMessage, rendered: RenderedEmail) -> str:
+def _send_rendered(message: OutboxMessage, rendered: RenderedEmail) -> str:
     """Hand the rendered email to the SMTP server under a renewed lease, then mark the row sent
     (or record the failure), each on a fresh database connection if the first was lost."""
     connection = get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT)
@@ -320,6 +330,11 @@ def _send(message: OutboxMessage, rendered: RenderedEmail) -> str:
         connection=connection,
     )
     email.attach_alternative(rendered.html, "text/html")
+    return _send(message, email, connection)
+
+
+def _send(message: OutboxMessage, email: EmailMultiAlternatives, connection) -> str:
+    """Send the claimed message's email and mark the row: SENT, or the failure counted."""
     try:
         # Opened here and closed only after the sent-mark: between the server's acceptance
         # (its answer to DATA) and the mark there is nothing but the mark, not even QUIT.
@@ -338,7 +353,7 @@ def _send(message: OutboxMessage, rendered: RenderedEmail) -> str:
             lambda: _finish(
                 message,
                 status=Status.SENT,
-                event=f"{_label(message)} sent to {message.to_email}.",
+                event=f"{_label(message)} sent to {_to(message)}.",
                 sent_at=timezone.now(),
             ),
             until=_lease_left(message),
@@ -346,6 +361,65 @@ def _send(message: OutboxMessage, rendered: RenderedEmail) -> str:
     finally:
         _hang_up(connection)
     return SENT if marked else NOT_CLAIMED
+
+
+def _deliver_purchase_order(message: OutboxMessage) -> str:
+    """A PO (or its cancellation) to its vendor: an email with the PO as PDF and CSV when the
+    row has an address, else the 850 written to the vendor's inbound folder (a retry replaces
+    the file: its name is fixed by the PO and control numbers). A transport failure counts a
+    try like an SMTP one (a changed host key or a bad login fails it at once, for staff)."""
+    ids = {
+        "order_id": message.order_id,
+        "label": message.subject_key,
+        "cancel": message.kind == OutboxMessage.Kind.PURCHASE_ORDER_CANCEL,
+    }
+    if message.to_email:
+        try:
+            built = po_email_build(**ids)
+        except DatabaseError:
+            return _release(message)
+        except Exception as exc:
+            logger.exception("Outbox message %s could not be rendered", message.pk)
+            return _record_failure(message, f"{type(exc).__name__}: {exc}")
+        connection = get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT)
+        chosen = sender()
+        email = EmailMultiAlternatives(
+            subject=built.subject,
+            body=built.body,
+            from_email=chosen.from_email,
+            to=built.to,
+            reply_to=[chosen.reply_to] if chosen.reply_to else None,
+            headers={"Message-ID": message.message_id},
+            connection=connection,
+        )
+        for name, content, mimetype in built.attachments:
+            email.attach(name, content, mimetype)
+        outcome = _send(message, email, connection)
+    else:
+        try:
+            with _LeaseKeeper(message):
+                where = po_edi_put(**ids)
+        except DatabaseError:
+            return _release(message)
+        except TransportError as exc:
+            error, permanent = str(exc), exc.permanent
+            return _on_a_fresh_connection(
+                lambda: _record_failure(message, error, permanent=permanent),
+                until=_lease_left(message),
+            )
+        marked = _on_a_fresh_connection(
+            lambda: _finish(
+                message,
+                status=Status.SENT,
+                event=f"{_label(message)} written to {where}.",
+                sent_at=timezone.now(),
+            ),
+            until=_lease_left(message),
+        )
+        outcome = SENT if marked else NOT_CLAIMED
+    if outcome == SENT:
+        po_mark_transmitted(order_id=message.order_id, label=message.subject_key)
+    return outcome
 
 
 def _hang_up(connection) -> None:
@@ -378,7 +452,7 @@ def outbox_retry(*, message_id: int, actor: Actor) -> OutboxMessage:
     order_event_add(
         order=message.order,
         kind=OrderEvent.Kind.EMAIL,
-        message=f"{_label(message)} to {message.to_email} retried.",
+        message=f"{_label(message)} to {_to(message)} retried.",
         actor=actor,
     )
     transaction.on_commit(lambda: outbox_hand_to_worker(message.pk))

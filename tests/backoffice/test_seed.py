@@ -10,12 +10,14 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import ProductVendor, SerialCode, Variant
+from catalog.models import ProductVendor, SerialCode, Variant, Vendor
 from customers.models import CustomerSettings, Profile
 from devtools.seeding import POSTED_AFTER_DAYS, seed
 from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus, RiskLevel
 from orders.risk import level_for
+from purchasing.models import PurchaseOrder
+from purchasing.services import _status_of
 from shipping import carriers
 from shipping.forms import ShipmentForm
 from shipping.models import Shipment, ShippingMethod
@@ -169,6 +171,27 @@ class TestSeed:
             }
             (number,) = shipment.tracking_numbers.all()
             assert carriers.validate(shipment.carrier.code, number.number).ok, number.number
+
+    def test_seed_has_email_and_edi_vendors_and_pos_in_every_status(self, seeded):
+        methods = Counter(Vendor.objects.values_list("po_method", flat=True))
+        assert methods[Vendor.PoMethod.EMAIL] >= 10 and methods[Vendor.PoMethod.EDI] == 1
+        edi = Vendor.objects.get(po_method=Vendor.PoMethod.EDI)
+        assert edi.edi_transport == Vendor.Transport.LOCAL and edi.edi_inbound_dir
+        assert set(PurchaseOrder.objects.values_list("status", flat=True)) >= {
+            "draft",
+            "sent",
+            "shipped",
+            "cancelled",
+        }
+        for po in PurchaseOrder.objects.prefetch_related("lines__order_line"):
+            lines = list(po.lines.all())
+            assert lines and all(pl.order_line.order_id == po.order_id for pl in lines)
+            assert po.status == _status_of(po, lines)
+        sent_edi = PurchaseOrder.objects.filter(vendor=edi, sent_at__isnull=False)
+        numbers = sorted(sent_edi.values_list("edi_control_number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1))
+        edi.refresh_from_db()
+        assert edi.edi_control_number == len(numbers)
 
     def test_seed_advances_the_sequences(self, seeded):
         highest = Order.objects.aggregate(number=Max("number"), id=Max("id"))

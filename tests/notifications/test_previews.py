@@ -127,7 +127,7 @@ def test_previews_write_nothing(store_admin_client):
     store_admin_client.get(LIST)  # the session and permissions are cached now
     before = written_rows()
     with CaptureQueriesContext(connection) as queries:
-        for kind in Kind.values:
+        for kind in [k.value for k in previews.email_kinds()]:  # customer emails
             for url in (preview_url(kind), preview_url(kind, order)):
                 assert store_admin_client.get(url).status_code == 200
     assert written_rows() == before
