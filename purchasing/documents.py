@@ -9,7 +9,7 @@ from django.conf import settings
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from orders.formatting import money
+from orders.formatting import money_label
 
 from .models import PurchaseOrder
 
@@ -103,14 +103,14 @@ def po_pdf(po: PurchaseOrder, lines, *, cancel: bool = False) -> bytes:
                     _fold(line.order_line.sku),
                     _fold(line.order_line.name),
                     str(line.quantity),
-                    _fold(money(line.unit_cost, po.order.currency)),
-                    _fold(money(line.cost, po.order.currency)),
+                    _fold(money_label(line.unit_cost, po.order.currency)),
+                    _fold(money_label(line.cost, po.order.currency)),
                 ]
             )
     total = sum((line.cost for line in lines), start=0)
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 10)
-    pdf.cell(0, 6, _fold(f"Total {money(total, po.order.currency)}"), align="R")
+    pdf.cell(0, 6, _fold(f"Total {money_label(total, po.order.currency)}"), align="R")
     return bytes(pdf.output())
 
 

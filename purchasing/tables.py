@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from orders.formatting import money
+from orders.formatting import money_label
 
 
 class PurchaseOrderTable(tables.Table):
@@ -58,7 +58,7 @@ class PurchaseOrderTable(tables.Table):
         return f"{record.units_owed or 0} units" if record.units_owed else "nothing"
 
     def render_cost(self, record):
-        return money(record.cost, record.order.currency)
+        return money_label(record.cost, record.order.currency)
 
 
 class VendorTable(tables.Table):
