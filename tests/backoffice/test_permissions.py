@@ -24,6 +24,8 @@ LOGIN = "login"  # the LoginRequiredMiddleware sends anonymous users to settings
 ADMIN_LOGIN = "admin-login"
 OK = 200
 REDIRECT = 302  # a POST that worked: Post/Redirect/Get
+# A POST let through that reports back on the page: the vendor here has no SFTP server to try.
+REPORTED = "reported"
 FORBIDDEN = 403
 NOT_FOUND = 404
 STOP_POLLING = 286  # htmx's "stop polling": the badge's answer to a tab whose session ended
@@ -423,8 +425,8 @@ EXPECTED = {
     "vendor create": (LOGIN, FORBIDDEN, REDIRECT),
     "vendor edit form": (LOGIN, FORBIDDEN, OK),
     "vendor edit": (LOGIN, FORBIDDEN, REDIRECT),
-    "vendor test connection": (LOGIN, FORBIDDEN, REDIRECT),
-    "vendor accept key": (LOGIN, FORBIDDEN, REDIRECT),
+    "vendor test connection": (LOGIN, FORBIDDEN, REPORTED),
+    "vendor accept key": (LOGIN, FORBIDDEN, REPORTED),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
@@ -530,6 +532,9 @@ def test_permission_matrix(client, request, route, role, expected):
     if expected == LOGIN:
         assert response.status_code == 302
         assert response["Location"] == f"{reverse('login')}?next={url}"
+    elif expected == REPORTED:
+        assert response.status_code == 302
+        assert list(get_messages(response.wsgi_request))
     elif expected == ADMIN_LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
@@ -596,6 +601,8 @@ FORM_PAGES = {
     "anonymous profile set",
     "carrier create",
     "carrier edit",
+    "vendor create",
+    "vendor edit",
 }
 POST_ONLY = [r for r, (method, *_) in ROUTES.items() if method == "post" and r not in FORM_PAGES]
 
