@@ -6,9 +6,11 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q
+from django.http import QueryDict
 
 from core.filters import DateRangeForm, ListFilterSet
 
+from . import list_conditions
 from .dates import end_of_day, start_of_day
 from .models import Channel, Order, OrderStatus, PaymentState, RiskLevel
 
@@ -104,6 +106,56 @@ class OrderFilter(ListFilterSet):
         model = Order
         fields = ["status", "channel"]
         form = OrderFilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The conditions apps above orders registered (orders.list_conditions): added per
+        # instance, as they are registered after this class is defined.
+        for condition in list_conditions.conditions():
+            added = _choice(
+                [(list_conditions.SET, condition.label)],
+                condition.empty_label,
+                condition.label,
+                field_name=condition.name,  # what filter_condition is told
+                method="filter_condition",
+            )
+            added.model, added.parent = Order, self
+            self.filters[condition.name] = added
+
+    @property
+    def conditions(self) -> list[dict]:
+        """The registered conditions as the filter bar offers them, each with whether it is set."""
+        active = self.active
+        return [
+            {
+                "name": condition.name,
+                "label": condition.label,
+                "empty_label": condition.empty_label,
+                "value": list_conditions.SET,
+                "selected": active.get(condition.name) == list_conditions.SET,
+            }
+            for condition in list_conditions.conditions()
+        ]
+
+    @property
+    def conditions_set(self) -> bool:
+        return any(condition["selected"] for condition in self.conditions)
+
+    @property
+    def query_without_conditions(self) -> QueryDict:
+        """The URL's query without the registered conditions: where "Clear filters" starts."""
+        kept = QueryDict(mutable=True)
+        names = {condition.name for condition in list_conditions.conditions()}
+        for key, values in self.data.lists():
+            if key not in names:
+                kept.setlist(key, values)
+        return kept
+
+    def filter_condition(self, queryset, name, value):
+        condition = next((c for c in list_conditions.conditions() if c.name == name), None)
+        if condition is None or value != list_conditions.SET:
+            return queryset
+        return queryset.filter(condition.q())
 
     def filter_q(self, queryset, name, value):
         """An order number's first digits, a customer's email (whole, or its start with the

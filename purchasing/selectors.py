@@ -4,11 +4,20 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import DecimalField, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
 
 from catalog.models import ProductVendor
 from core import keyset
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, OrderStatus
 
 from .filters import PurchaseOrderFilter
 from .models import PurchaseOrder, PurchaseOrderLine, ShipNotice
@@ -28,6 +37,28 @@ class Candidate:
     @property
     def remaining(self) -> int:
         return self.line.quantity - self.line.quantity_fulfilled
+
+
+def needs_po_q() -> Q:
+    """The orders that need a PO (the order list's "Needs a PO" filter, registered in
+    PurchasingConfig.ready): Paid or In process, with a line that ships, still has units to
+    send, is on no open PO, and whose product an active vendor supplies: a drop-ship line
+    nobody has ordered from a vendor yet (the automation leaves such a line to staff when its
+    product has no default vendor). The lines po_candidates offers, with at least one vendor.
+
+    Correlated EXISTS subqueries, so it stays within the list's one query: per order, its
+    lines by order_line_order_id index, each line's open PO by the partial unique index
+    po_line_one_open_po, the product's vendors by product_vendor_unique.
+    """
+    line_waits = OrderLine.objects.filter(
+        order=OuterRef("pk"), is_shippable=True, quantity__gt=F("quantity_fulfilled")
+    ).filter(
+        Exists(
+            ProductVendor.objects.filter(product=OuterRef("product_id"), vendor__is_active=True)
+        ),
+        ~Exists(PurchaseOrderLine.objects.filter(order_line=OuterRef("pk"), is_open=True)),
+    )
+    return Q(status__in=[OrderStatus.PAID, OrderStatus.IN_PROCESS]) & Q(Exists(line_waits))
 
 
 def po_candidates(*, order: Order, lines: list[OrderLine] | None = None) -> list[Candidate]:
