@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 # Prices and costs are in the store's currency, shown by the back office's one money filter.
-MONEY = '{% load orders_tags %}{{ value|money }}'
+MONEY = "{% load orders_tags %}{{ value|money }}"
 NUM = {"th": {"class": "num"}, "td": {"class": "num nowrap"}}
 
 
@@ -44,9 +44,7 @@ class VendorTable(tables.Table):
 
     def render_vendor(self, record, value):
         default = (
-            mark_safe('<span class="tag tag-default">Default</span>')
-            if record.is_default
-            else ""
+            mark_safe('<span class="tag tag-default">Default</span>') if record.is_default else ""
         )
         inactive = (
             mark_safe('<span class="tag">Inactive</span>') if not record.vendor.is_active else ""
