@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 # Prices and costs are in the store's currency, shown by the back office's one money filter.
 MONEY = "{% load orders_tags %}{{ value|money }}"
-NUM = {"th": {"class": "num"}, "td": {"class": "num nowrap"}}
+NUM = {"th": {"class": "num", "scope": "col"}, "td": {"class": "num nowrap"}}
 
 
 class VariantTable(tables.Table):
