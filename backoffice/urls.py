@@ -29,6 +29,7 @@ urlpatterns = [
     re_path(r"^api/", unknown_path),
     path("health/", health, name="health"),
     path("health/workers/", workers, name="health_workers"),
+    path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("customers.urls")),
     path("", include("payments.urls")),

@@ -3,9 +3,10 @@
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import Http404
 
-from .models import Product
+from .models import Product, ProductVendor
 
 SUGGESTIONS = 10
 # Letters and digits of any script: everything else separates words, as in to_tsvector.
@@ -43,3 +44,22 @@ def product_suggestions(*, q: str, limit: int = SUGGESTIONS) -> list[Product]:
 def product_name(*, product_id: int) -> str | None:
     """The product's name, or None if there is no such product."""
     return Product.objects.filter(pk=product_id).values_list("name", flat=True).first()
+
+
+def product_detail(*, product_id: int) -> Product:
+    """A product with everything its back-office page shows, in three queries: the product,
+    its variants (by SKU, with their stock, units sold and backordered counters) and its vendor
+    links with their vendors (the default first, then by vendor name). Http404 if none."""
+    queryset = Product.objects.prefetch_related(
+        "variants",
+        Prefetch(
+            "vendor_links",
+            queryset=ProductVendor.objects.select_related("vendor").order_by(
+                "-is_default", "vendor__name", "id"
+            ),
+        ),
+    )
+    try:
+        return queryset.get(pk=product_id)
+    except Product.DoesNotExist as exc:
+        raise Http404(f"No product {product_id}.") from exc

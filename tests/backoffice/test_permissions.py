@@ -15,7 +15,14 @@ from purchasing.models import PurchaseOrder
 from reports.models import Export
 from shipping.models import Carrier, Shipment, ShipmentLine, TrackingNumber
 from shipping.tracking import tracking_token_for
-from tests.factories import ProfileFactory, UserFactory, VendorFactory, api_key, order_with_lines
+from tests.factories import (
+    ProductVendorFactory,
+    ProfileFactory,
+    UserFactory,
+    VendorFactory,
+    api_key,
+    order_with_lines,
+)
 from tests.invoicing.conftest import paid_invoice
 from tests.payments.factories import GatewayFactory
 
@@ -331,6 +338,11 @@ ROUTES = {
         lambda o: reverse("purchasing:vendor_accept_key", kwargs={"pk": o["po"].vendor_id}),
         None,
     ),
+    "product page": (
+        "get",
+        lambda o: reverse("catalog:product_detail", kwargs={"pk": o["product"].pk}),
+        None,
+    ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
 }
 
@@ -427,6 +439,8 @@ EXPECTED = {
     "vendor edit": (LOGIN, FORBIDDEN, REDIRECT),
     "vendor test connection": (LOGIN, FORBIDDEN, REPORTED),
     "vendor accept key": (LOGIN, FORBIDDEN, REPORTED),
+    # Staff and admins see a product's variants, stock and vendors.
+    "product page": (LOGIN, OK, OK),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
@@ -501,6 +515,7 @@ MAKERS = {
     "export": lambda o: _export(o, o.user or UserFactory()),
     "others_export": lambda o: _export(o, UserFactory(role="staff")),
     "po": lambda o: PurchaseOrder.objects.create(order=o["order"], vendor=VendorFactory()),
+    "product": lambda o: ProductVendorFactory(is_default=True).product,
 }
 
 

@@ -372,6 +372,17 @@ def test_detail_of_an_unknown_order_is_404(staff_client):
     assert staff_client.get("/orders/424242/").status_code == 404
 
 
+def test_a_lines_name_links_to_its_product_page_when_the_line_has_a_product(staff_client):
+    order = OrderFactory()
+    line = OrderLineFactory(order=order, name="Alpine Mug")
+    OrderLineFactory(order=order, variant=None, name="Gift wrap")  # no product: plain text
+    html = staff_client.get(detail_url(order)).content.decode()
+    product_url = reverse("catalog:product_detail", args=[line.product_id])
+    assert f'<a class="line-product" href="{product_url}">Alpine Mug</a>' in html
+    assert html.count('class="line-product"') == 1
+    assert "Gift wrap" in html
+
+
 def test_status_change_from_the_detail_page(staff_client, staff_user):
     order = order_with_lines(lines=1, status=OrderStatus.PAID)
     response = staff_client.post(
