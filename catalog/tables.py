@@ -5,16 +5,16 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-# Prices and costs are in the store's currency, shown by the back office's one money filter.
-MONEY = "{% load orders_tags %}{{ value|money }}"
+from core.formatting import money_label
+
 NUM = {"th": {"class": "num", "scope": "col"}, "td": {"class": "num nowrap"}}
 
 
 class VariantTable(tables.Table):
     sku = tables.Column(verbose_name="SKU", attrs={"td": {"class": "mono nowrap"}})
     options = tables.Column(verbose_name="Options", accessor="options_label")
-    price = tables.TemplateColumn(MONEY, verbose_name="Price", attrs=NUM)
-    cost_price = tables.TemplateColumn(MONEY, verbose_name="Cost", attrs=NUM)
+    price = tables.Column(verbose_name="Price", attrs=NUM)
+    cost_price = tables.Column(verbose_name="Cost", attrs=NUM)
     stock = tables.Column(verbose_name="Stock on hand", attrs=NUM)
     units_sold = tables.Column(verbose_name="Units sold", attrs=NUM)
     backordered = tables.Column(verbose_name="Backordered", attrs=NUM)
@@ -25,6 +25,12 @@ class VariantTable(tables.Table):
         attrs = {"class": "grid variants-grid", "th": {"scope": "col"}}
         row_attrs = {"id": lambda record: f"variant-{record.sku}"}
 
+    def render_price(self, value):
+        return money_label(value)
+
+    def render_cost_price(self, value):
+        return money_label(value)
+
     def render_stock(self, record, value):
         if not record.track_stock:
             return mark_safe('<span class="muted" title="Stock is not tracked">—</span>')
@@ -34,13 +40,16 @@ class VariantTable(tables.Table):
 class VendorTable(tables.Table):
     vendor = tables.Column(verbose_name="Vendor", accessor="vendor__name")
     vendor_sku = tables.Column(verbose_name="Vendor SKU", attrs={"td": {"class": "mono nowrap"}})
-    cost = tables.TemplateColumn(MONEY, verbose_name="Cost", attrs=NUM)
+    cost = tables.Column(verbose_name="Cost", attrs=NUM)
 
     class Meta:
         orderable = False
         template_name = "tables/table.html"
         attrs = {"class": "grid vendors-grid", "th": {"scope": "col"}}
         row_attrs = {"id": lambda record: f"vendor-{record.vendor_id}"}
+
+    def render_cost(self, value):
+        return money_label(value)
 
     def render_vendor(self, record, value):
         default = (

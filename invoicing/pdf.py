@@ -13,7 +13,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from orders.formatting import money_label
+from core.formatting import money_label
 
 from .models import Invoice
 

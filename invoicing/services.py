@@ -11,11 +11,11 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from core.formatting import money_label
 from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set, profile_create
 from orders.actors import Actor
 from orders.dates import end_of_day, today
-from orders.formatting import money_label
 from orders.models import Channel, Order, OrderEvent, OrderStatus
 from orders.services import OrderError, order_event_add
 from orders.status import reverses_sale

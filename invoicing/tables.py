@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from orders.formatting import money_label
+from core.formatting import money_label
 
 
 class InvoiceTable(tables.Table):

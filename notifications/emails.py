@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from catalog.models import SerialCode
-from orders.formatting import money_label
+from core.formatting import money_label
 from orders.models import DownloadLink, Order, OrderLine, OrderStatus
 from shipping.models import Shipment, TrackingNumber
 from shipping.tracking import tracking_url_for

@@ -43,9 +43,9 @@ from django.urls import reverse
 
 from catalog.models import SerialCode
 from core import keyset
+from core.formatting import money_label, short_datetime
 
 from .filters import OrderFilter, number_prefix_ranges, order_number_in
-from .formatting import money_label, short_datetime
 from .models import (
     ApiKey,
     Channel,

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.formatting import money_label
 from orders.actors import Actor
-from orders.formatting import money_label
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.risk import order_gateway_checks_apply
 from orders.services import OrderError, order_event_add

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from orders.formatting import money_label
+from core.formatting import money_label
 
 from . import crypto
 from .gateways.stripe import api_base_allowed

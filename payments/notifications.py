@@ -10,9 +10,9 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.formatting import money_label
 from core.text import nul_paths
 from orders.actors import Actor
-from orders.formatting import money_label
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.risk import order_gateway_checks_apply
 from orders.services import OrderError, order_event_add, order_transition

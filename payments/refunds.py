@@ -5,8 +5,8 @@ import logging
 
 from django.db import transaction
 
+from core.formatting import money_label
 from orders.actors import Actor
-from orders.formatting import money_label
 from orders.models import Order, OrderEvent
 from orders.services import order_event_add
 

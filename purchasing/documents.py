@@ -9,7 +9,7 @@ from django.conf import settings
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from orders.formatting import money_label
+from core.formatting import money_label
 
 from .models import PurchaseOrder
 

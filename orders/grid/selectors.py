@@ -53,9 +53,9 @@ from django.urls import reverse
 
 from catalog.selectors import SUGGESTIONS, product_name, product_suggestions
 from core import keyset
+from core.formatting import money_label, short_datetime
 
 from ..dates import end_of_day, start_of_day
-from ..formatting import money_label, short_datetime
 from ..models import Order, OrderLine, PaymentState
 from .filters import LineFilter
 from .registry import RowLink, SelectedLine, links_for

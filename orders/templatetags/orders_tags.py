@@ -3,7 +3,7 @@ from types import SimpleNamespace
 from django import template
 from django.utils.html import format_html
 
-from orders import formatting
+from core import formatting
 from orders.selectors import saved_view_query, saved_views_for
 
 register = template.Library()

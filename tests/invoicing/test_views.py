@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from core.formatting import money_label
 from invoicing import pdf as invoice_pdf_module
 from invoicing.exports import HEADER, export_csv
 from invoicing.models import Invoice
 from invoicing.selectors import invoice_detail
 from invoicing.services import invoice_post
 from orders.actors import Actor
-from orders.formatting import money_label
 from tests.factories import OrderLineFactory, ProfileFactory, UserFactory
 
 from .conftest import order_of, paid_invoice, pay, roll_back
