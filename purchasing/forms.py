@@ -4,8 +4,7 @@ import paramiko
 from django import forms
 
 from catalog.models import Vendor
-from shipping.forms import split_numbers
-from shipping.models import Carrier
+from shipping.forms import TrackedShipmentForm, split_numbers
 
 from .selectors import Candidate
 from .transport import TransportError, local_folder
@@ -48,33 +47,17 @@ class PoCreateForm(forms.Form):
         }
 
 
-class PoShipForm(forms.Form):
-    """A vendor's shipment of some of a PO's lines: courier, tracking numbers, units per line."""
+class PoShipForm(TrackedShipmentForm):
+    """A vendor's shipment of some of a PO's lines: the vendor's courier (a carrier, or another
+    typed by name), tracking numbers, units per line."""
 
-    carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(is_active=True),
-        label="Vendor's carrier",
-        empty_label="Choose…",
-        error_messages={"required": "Choose the carrier the vendor shipped with."},
-    )
-    tracking_numbers = forms.CharField(
-        label="Tracking numbers",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One per line, or separated by commas.",
-        error_messages={"required": "Enter the tracking number the vendor gave you."},
-    )
-    override_reason = forms.CharField(
-        label="Record anyway, because…",
-        max_length=300,
-        required=False,
-        help_text="The number failed the carrier's check. Say why it is right after all.",
-    )
+    number_from = "the vendor"
 
     def __init__(self, *args, po, **kwargs):
         kwargs.setdefault("auto_id", f"po{po.pk}_%s")
         super().__init__(*args, **kwargs)
+        self.fields["carrier"].label = "Vendor's carrier"
         self.po = po
-        self.needs_reason = False
         self.owed = [pl for pl in po.line_list if pl.remaining > 0]
         for po_line in self.owed:
             self.fields[f"qty_{po_line.pk}"] = forms.IntegerField(
@@ -88,18 +71,8 @@ class PoShipForm(forms.Form):
     def line_fields(self):
         return [(pl, self[f"qty_{pl.pk}"]) for pl in self.owed]
 
-    def clean_tracking_numbers(self) -> list[str]:
-        numbers = split_numbers(self.cleaned_data["tracking_numbers"])
-        if not numbers:
-            raise forms.ValidationError("Enter the tracking number the vendor gave you.")
-        return numbers
-
     def quantities(self) -> dict[int, int]:
         return {pl.pk: self.cleaned_data.get(f"qty_{pl.pk}") or 0 for pl in self.owed}
-
-    def reveal_reason(self, message: str) -> None:
-        self.needs_reason = True
-        self.add_error("tracking_numbers", message)
 
 
 def _secret_input() -> forms.PasswordInput:

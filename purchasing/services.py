@@ -294,13 +294,15 @@ def po_lines_ship(
     *,
     purchase_order_id: int,
     lines: dict[int, int],
-    carrier_id: int,
+    carrier_id: int | None = None,
+    carrier_name: str = "",
     tracking_numbers: list[str],
     override_reason: str = "",
     actor: Actor,
 ) -> Shipment:
     """Record a vendor's shipment of some of a PO's lines (PO line id -> units, partial
-    quantities allowed) as a shipment of their order lines.
+    quantities allowed) as a shipment of their order lines, by the vendor's carrier or a courier
+    typed by name (kept for next time, as on the order page's shipment form).
 
     Guarantees: only a sent PO's own lines ship, none more than it still owes (PurchasingError
     naming it); the shipment is shipping's shipment_create (the same carrier check and
@@ -325,6 +327,7 @@ def po_lines_ship(
     shipment = shipment_create(
         order_id=po.order_id,
         carrier_id=carrier_id,
+        carrier_name=carrier_name,
         tracking_numbers=tracking_numbers,
         lines={po_lines[pk].order_line_id: qty for pk, qty in wanted.items()},
         override_reason=override_reason,

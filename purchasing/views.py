@@ -118,7 +118,7 @@ def po_ship(request, number: int, pk: int):
             shipment = po_lines_ship(
                 purchase_order_id=po.pk,
                 lines=form.quantities(),
-                carrier_id=data["carrier"].pk,
+                **form.courier(),
                 tracking_numbers=data["tracking_numbers"],
                 override_reason=data["override_reason"],
                 actor=Actor.of(request.user),

@@ -52,15 +52,49 @@ class CourierForm(forms.Form):
         return {"carrier_name": self.cleaned_data["carrier_name"]}
 
 
-class ShipmentForm(CourierForm):
-    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+class TrackedShipmentForm(CourierForm):
+    """A courier and its tracking numbers, with the "record anyway" reason a number that fails
+    its carrier's check asks for: the order page's shipment, a row's Mark shipped and a
+    vendor's shipment against a purchase order all take these the same way."""
+
+    # Who gave the number, for the message when none is entered.
+    number_from = "the courier"
 
     tracking_numbers = forms.CharField(
         label="Tracking numbers",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One per line, or separated by commas.",
-        error_messages={"required": "Enter the tracking number the courier gave you."},
     )
+    override_reason = forms.CharField(
+        label="Record anyway, because…",
+        max_length=300,
+        required=False,
+        help_text="The number failed the carrier's check. Say why it is right after all.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tracking_numbers"].error_messages["required"] = self._missing_number()
+        self.needs_reason = False
+
+    def _missing_number(self) -> str:
+        return f"Enter the tracking number {self.number_from} gave you."
+
+    def clean_tracking_numbers(self) -> list[str]:
+        numbers = split_numbers(self.cleaned_data["tracking_numbers"])
+        if not numbers:
+            raise forms.ValidationError(self._missing_number())
+        return numbers
+
+    def reveal_reason(self, message: str) -> None:
+        """A number failed its check: show why, and the field to record it anyway."""
+        self.needs_reason = True
+        self.add_error("tracking_numbers", message)
+
+
+class ShipmentForm(TrackedShipmentForm):
+    """A shipment of an order: courier, tracking numbers, date and, per line, how many units."""
+
     shipped_on = forms.DateField(
         label="Date shipped", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -70,19 +104,12 @@ class ShipmentForm(CourierForm):
         label="Shipping method",
         empty_label="—",
     )
-    override_reason = forms.CharField(
-        label="Record anyway, because…",
-        max_length=300,
-        required=False,
-        help_text="The number failed the carrier's check. Say why it is right after all.",
-    )
 
     def __init__(self, *args, lines, **kwargs):
         kwargs.setdefault("auto_id", "ship_%s")
         kwargs.setdefault("initial", {"shipped_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.order_lines = [line for line in lines if line.is_shippable]
-        self.needs_reason = False
         for line in self.order_lines:
             remaining = line.quantity - line.quantity_fulfilled
             self.fields[f"qty_{line.pk}"] = forms.IntegerField(
@@ -100,23 +127,12 @@ class ShipmentForm(CourierForm):
             if line.quantity > line.quantity_fulfilled
         ]
 
-    def clean_tracking_numbers(self) -> list[str]:
-        numbers = split_numbers(self.cleaned_data["tracking_numbers"])
-        if not numbers:
-            raise forms.ValidationError("Enter the tracking number the courier gave you.")
-        return numbers
-
     def quantities(self) -> dict[int, int]:
         return {
             line.pk: self.cleaned_data.get(f"qty_{line.pk}") or 0
             for line in self.order_lines
             if line.quantity > line.quantity_fulfilled
         }
-
-    def reveal_reason(self, message: str) -> None:
-        """A number failed its check: show why, and the field to record it anyway."""
-        self.needs_reason = True
-        self.add_error("tracking_numbers", message)
 
 
 class TrackingNumberForm(forms.Form):
@@ -159,38 +175,18 @@ class TrackingLookupForm(forms.Form):
         return int(value)
 
 
-class RowShipmentForm(CourierForm):
+class RowShipmentForm(TrackedShipmentForm):
     """Seed 004's Shipped from the order list: a courier and tracking numbers for everything the
     order has left to send (the order page's shipment form picks lines and quantities)."""
 
     tracking_numbers = forms.CharField(
-        label="Tracking numbers",
-        max_length=1000,
-        help_text="Separate several with commas.",
-        error_messages={"required": "Enter the tracking number the courier gave you."},
-    )
-    override_reason = forms.CharField(
-        label="Record anyway, because…",
-        max_length=300,
-        required=False,
-        help_text="The number failed the carrier's check. Say why it is right after all.",
+        label="Tracking numbers", max_length=1000, help_text="Separate several with commas."
     )
 
     def __init__(self, *args, number: int, **kwargs):
         kwargs.setdefault("auto_id", f"ship{number}_%s")
         super().__init__(*args, **kwargs)
         self.needs_reason = bool(self.data.get("override_reason"))
-
-    def clean_tracking_numbers(self) -> list[str]:
-        numbers = split_numbers(self.cleaned_data["tracking_numbers"])
-        if not numbers:
-            raise forms.ValidationError("Enter the tracking number the courier gave you.")
-        return numbers
-
-    def reveal_reason(self, message: str) -> None:
-        """A number failed its check: show why, and the field to record it anyway."""
-        self.needs_reason = True
-        self.add_error("tracking_numbers", message)
 
 
 class CarrierSettingsForm(forms.Form):

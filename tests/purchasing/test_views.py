@@ -148,6 +148,29 @@ def test_entering_the_vendors_tracking_records_a_partial_shipment(staff_client, 
     assert OutboxMessage.objects.filter(order=order, kind="shipped").exists()
 
 
+def test_a_vendors_courier_typed_by_name_is_recorded_and_kept_for_next_time(staff_client, order):
+    first = order.lines.order_by("pk").first()
+    acme_id = first.product.vendor_links.get(is_default=True).vendor_id
+    staff_client.post(create_url(order), {f"vendor_{first.pk}": acme_id, "action": "send"})
+    po = PurchaseOrder.objects.get(order=order)
+    po_line = po.lines.get()
+    url = reverse("purchasing:po_ship", kwargs={"number": order.number, "pk": po.pk})
+    missing = staff_client.post(url, {"carrier_name": "Corner Couriers", f"qty_{po_line.pk}": 1})
+    assert "Enter the tracking number the vendor gave you." in missing.content.decode()
+    response = staff_client.post(
+        url,
+        {
+            "carrier_name": "  Corner   Couriers ",
+            "tracking_numbers": "CC-1",
+            f"qty_{po_line.pk}": 1,
+        },
+    )
+    assert response.status_code == 302
+    shipment = order.shipments.get()
+    assert shipment.carrier.name == "Corner Couriers"
+    assert Carrier.objects.filter(name__iexact="corner couriers").count() == 1
+
+
 def test_the_page_with_pos_runs_the_same_queries_whatever_their_number(staff_client):
     def order_with_pos(count):
         vendor = email_vendor()
