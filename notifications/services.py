@@ -344,23 +344,29 @@ def _send(message: OutboxMessage, email: EmailMultiAlternatives, connection) -> 
     except (smtplib.SMTPException, OSError) as exc:
         _hang_up(connection)
         error, permanent = _describe(exc), _is_permanent(exc)
-        return _on_a_fresh_connection(
-            lambda: _record_failure(message, error, permanent=permanent),
-            until=_lease_left(message),
-        )
+        return _fail_fenced(message, error, permanent=permanent)
     try:
-        marked = _on_a_fresh_connection(
-            lambda: _finish(
-                message,
-                status=Status.SENT,
-                event=f"{_label(message)} sent to {_to(message)}.",
-                sent_at=timezone.now(),
-            ),
-            until=_lease_left(message),
-        )
+        return _mark_sent(message, f"{_label(message)} sent to {_to(message)}.")
     finally:
         _hang_up(connection)
+
+
+def _mark_sent(message: OutboxMessage, event: str) -> str:
+    """SENT once the mark matched this worker's claim (retried on a fresh connection while the
+    lease lasts), NOT_CLAIMED if another worker's claim replaced it meanwhile."""
+    marked = _on_a_fresh_connection(
+        lambda: _finish(message, status=Status.SENT, event=event, sent_at=timezone.now()),
+        until=_lease_left(message),
+    )
     return SENT if marked else NOT_CLAIMED
+
+
+def _fail_fenced(message: OutboxMessage, error: str, *, permanent: bool) -> str:
+    """The failure recorded under this worker's claim, on a fresh connection if need be."""
+    return _on_a_fresh_connection(
+        lambda: _record_failure(message, error, permanent=permanent),
+        until=_lease_left(message),
+    )
 
 
 def _deliver_purchase_order(message: OutboxMessage) -> str:
@@ -402,21 +408,8 @@ def _deliver_purchase_order(message: OutboxMessage) -> str:
         except DatabaseError:
             return _release(message)
         except TransportError as exc:
-            error, permanent = str(exc), exc.permanent
-            return _on_a_fresh_connection(
-                lambda: _record_failure(message, error, permanent=permanent),
-                until=_lease_left(message),
-            )
-        marked = _on_a_fresh_connection(
-            lambda: _finish(
-                message,
-                status=Status.SENT,
-                event=f"{_label(message)} written to {where}.",
-                sent_at=timezone.now(),
-            ),
-            until=_lease_left(message),
-        )
-        outcome = SENT if marked else NOT_CLAIMED
+            return _fail_fenced(message, str(exc), permanent=exc.permanent)
+        outcome = _mark_sent(message, f"{_label(message)} written to {where}.")
     if outcome == SENT:
         po_mark_transmitted(order_id=message.order_id, label=message.subject_key)
     return outcome
