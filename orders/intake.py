@@ -388,7 +388,7 @@ def _address(address) -> dict:
 # No savepoint of its own: a failure here always fails the caller's transaction too (no caller
 # catches and carries on), and two round trips fewer matter on the intake's hot path.
 @transaction.atomic(savepoint=False)
-def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
+def order_create(*, draft: OrderDraft, actor: Actor, order_id: int | None = None) -> Order:
     """Write a validated draft as a new order.
 
     Guarantees: the order (its number from the database sequence), its lines (snapshots of
@@ -399,6 +399,7 @@ def order_create(*, draft: OrderDraft, actor: Actor) -> Order:
     once; if stock ran short it raises TransitionRefused and nothing of the order remains.
     """
     order = _new_order(draft)
+    order.pk = order_id  # reserved by the caller (intake's claim), else from the sequence
     # Rated before it is written, so the rating costs one read and no extra write.
     order.risk_level, order.risk_signals = risk.assess(order)
     order.save(force_insert=True)
@@ -484,16 +485,22 @@ def _new_line(order: Order, line: DraftLine) -> OrderLine:
 
 
 def _claim(*, channel: str, key: str, body_hash: str, api_key: ApiKey) -> int | None:
-    """Insert the key's IntakeRequest; its id, or None if the key was already used.
+    """Insert the key's IntakeRequest; the id of the order it reserves, or None if the key
+    was already used.
 
-    A concurrent request with the same key waits on the unique index here until the first
+    The order's id is drawn from its sequence here and written with the claim, so the order
+    is then inserted with that id and the claim needs no second write (the foreign key is
+    checked at commit, when the order exists; a refused request rolls both back). A
+    concurrent request with the same key waits on the unique index here until the first
     one's transaction ends, then finds its row (committed) or claims the key (rolled back).
     """
     table = IntakeRequest._meta.db_table
+    orders = Order._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (channel, key, body_hash, api_key_id, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (channel, key) DO NOTHING RETURNING id",
+            f"INSERT INTO {table} (channel, key, body_hash, api_key_id, created_at, order_id) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, %s, nextval(pg_get_serial_sequence('{orders}', 'id'))) "
+            "ON CONFLICT (channel, key) DO NOTHING RETURNING order_id",
             [channel, key, body_hash, api_key.pk, timezone.now()],
         )
         row = cursor.fetchone()
@@ -525,21 +532,21 @@ def intake_submit(
     """
     channel = api_key.channel
     actor = Actor.system(f"API: {api_key.name}")
-    claim = None
+    reserved_id = None
     if idempotency_key is not None:
         body_hash = payload_hash(payload)
-        claim = _claim(channel=channel, key=idempotency_key, body_hash=body_hash, api_key=api_key)
-        if claim is None:
+        reserved_id = _claim(
+            channel=channel, key=idempotency_key, body_hash=body_hash, api_key=api_key
+        )
+        if reserved_id is None:
             return _replay(
                 channel=channel, key=idempotency_key, body_hash=body_hash, payload=payload
             )
     draft = intake_validate(payload=payload, channel=channel)
     try:
-        order = order_create(draft=draft, actor=actor)
+        order = order_create(draft=draft, actor=actor, order_id=reserved_id)
     except TransitionRefused as exc:
         raise _refusal_as_invalid(exc, draft) from exc
-    if claim is not None:
-        IntakeRequest.objects.filter(pk=claim).update(order=order)
     status = OrderStatus.PAID if draft.payment_captured else OrderStatus.PENDING
     return IntakeResult(order=order, status=status, replayed=False)
 

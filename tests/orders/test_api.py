@@ -322,7 +322,11 @@ def test_create_runs_the_same_number_of_queries_whatever_the_number_of_lines(
         assert post(client, raw, many_lines, key="many").status_code == 201
 
     assert len(lots) == len(few)
-    assert len(few) <= 12
+    # The key, a savepoint (a transaction outside tests), the claim (which reserves the
+    # order's id), the variants, the order, its lines, the "placed" event, the automatic
+    # charging setting (this body carries a card token) and the release. The fraud check's
+    # prepared statement runs on the raw connection and is not captured here.
+    assert len(few) == 9, [q["sql"][:60] for q in few]
 
 
 # --- Captured payments ------------------------------------------------------------------------
