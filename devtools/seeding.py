@@ -33,9 +33,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 
 from catalog.models import Product, ProductVendor, SerialCode, StockMovement, Variant, Vendor
 from customers.models import CustomerSettings
+from orders.actors import Actor
 from orders.models import ORDER_NUMBER_SEQUENCE, Channel, OrderEvent, OrderLine, OrderStatus
 
 S = OrderStatus
@@ -573,6 +575,46 @@ FROM (SELECT vendor_id, max(edi_control_number) AS top FROM numbered_pos GROUP B
 WHERE m.vendor_id = v.id
 """
 
+# Each seeded PO's timeline, as the services and the worker write it for a real one: created,
+# queued and delivered (email, or the 850 in the EDI vendor's inbound folder), cancelled.
+_PURCHASE_ORDER_EVENTS_SQL = """
+WITH po AS (
+    SELECT po.id, po.order_id, po.number, po.created_at, po.sent_at, po.transmitted_at,
+           po.cancelled_at, po.edi_control_number, v.name AS vendor, v.po_method,
+           coalesce(v.po_emails[1], v.edi_inbound_dir || '/PO' || po.number || '_'
+                    || lpad(po.edi_control_number::text, 9, '0') || '.850') AS destination,
+           (SELECT string_agg(pl.quantity || ' × ' || l.sku, ', ' ORDER BY pl.id)
+            FROM purchasing_purchaseorderline pl
+            JOIN orders_orderline l ON l.id = pl.order_line_id
+            WHERE pl.purchase_order_id = po.id) AS items
+    FROM purchasing_purchaseorder po JOIN catalog_vendor v ON v.id = po.vendor_id
+    WHERE po.id > %(after_po)s
+)
+INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, message, actor_label,
+                               created_at)
+SELECT order_id, kind, '', '', message, %(actor)s, at FROM (
+    SELECT order_id, 'purchasing' AS kind,
+           'PO-' || number || ' created for ' || vendor || ': ' || items || '.' AS message,
+           created_at AS at
+    FROM po
+    UNION ALL
+    SELECT order_id, 'email', 'Purchase order PO-' || number || ' queued to '
+           || CASE WHEN po_method = 'email' THEN destination
+                   ELSE 'the vendor''s EDI inbound folder' END || '.', sent_at
+    FROM po WHERE sent_at IS NOT NULL
+    UNION ALL
+    SELECT order_id, 'email', 'Purchase order PO-' || number
+           || CASE WHEN po_method = 'email' THEN ' sent to ' ELSE ' written to ' END
+           || destination || '.', transmitted_at
+    FROM po WHERE transmitted_at IS NOT NULL
+    UNION ALL
+    SELECT order_id, 'purchasing',
+           'PO-' || number || ' to ' || vendor || ' cancelled; its items may go on another PO.',
+           cancelled_at
+    FROM po WHERE cancelled_at IS NOT NULL
+) events
+"""
+
 
 def _purchase_orders_load(*, after_order_id: int, say) -> Counter:
     """Drop-ship POs for some of the orders the seed just added, in every status."""
@@ -590,11 +632,56 @@ def _purchase_orders_load(*, after_order_id: int, say) -> Counter:
         counts["purchase_order_lines"] = cursor.rowcount
         cursor.execute(_PURCHASE_ORDER_STATUS_SQL, params)
         cursor.execute(_PURCHASE_ORDER_CONTROL_SQL, params)
+        cursor.execute(_PURCHASE_ORDER_EVENTS_SQL, {**params, "actor": "Demo data"})
+        counts["events"] = cursor.rowcount
+    counts["events"] += _purchase_order_partly_ship(after_po=params["after_po"])
     say(
         f"Created {counts['purchase_orders']:,} drop-ship purchase orders in "
         f"{time.monotonic() - started:.1f} s.\n"
     )
     return counts
+
+
+def _purchase_order_partly_ship(*, after_po: int) -> int:
+    """Record a vendor's shipment of part of one PO through the services (sent first if it is
+    a draft; then the shipment, the shipped email, the timeline and the PO's status), so the
+    demo always shows a partly shipped PO rather than only when the generated quantities
+    happen to make one. Returns the timeline entries it wrote (none when no PO of the seed
+    has two units to split)."""
+    from purchasing.models import PurchaseOrder, PurchaseOrderLine
+    from purchasing.services import po_lines_ship, po_send
+
+    candidates = (
+        PurchaseOrderLine.objects.filter(
+            Q(purchase_order__status=PurchaseOrder.Status.SENT)
+            | Q(purchase_order__status=PurchaseOrder.Status.DRAFT),
+            purchase_order__id__gt=after_po,
+            purchase_order__order__status__in=[OrderStatus.IN_PROCESS, OrderStatus.PAID],
+        )
+        .order_by("-purchase_order__status", "-purchase_order_id", "id")  # sent ones first
+        .values_list("purchase_order_id", "purchase_order__status", "id", "quantity")
+    )
+    by_po: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for po_id, status, line_id, quantity in candidates[:500]:
+        by_po.setdefault((po_id, status), []).append((line_id, quantity))
+    actor = Actor.system("Demo data")
+    for (po_id, status), lines in by_po.items():
+        if sum(quantity for _, quantity in lines) < 2:
+            continue
+        order_id = PurchaseOrder.objects.values_list("order_id", flat=True).get(pk=po_id)
+        before = OrderEvent.objects.filter(order_id=order_id).count()
+        if status == PurchaseOrder.Status.DRAFT:
+            po_send(purchase_order_id=po_id, actor=actor)
+        line_id, quantity = lines[0]
+        po_lines_ship(
+            purchase_order_id=po_id,
+            lines={line_id: 1 if quantity > 1 else quantity},
+            carrier_name="Vendor Freight",
+            tracking_numbers=[f"VF{po_id:010d}"],
+            actor=actor,
+        )
+        return OrderEvent.objects.filter(order_id=order_id).count() - before
+    return 0
 
 
 # --- COPY text format ----------------------------------------------------------------------

@@ -153,8 +153,9 @@ class TestSeed:
         assert numbers == sorted(numbers)
 
     def test_sent_orders_carry_a_parcel_with_a_valid_tracking_number(self, seeded):
+        # In process too: the demo's partly shipped PO sent part of one such order.
         sent = Order.objects.filter(
-            status__in=["shipped", "delivered", "complete"],
+            status__in=["in_process", "shipped", "delivered", "complete"],
             lines__is_shippable=True,
             lines__quantity_fulfilled__gt=0,
         ).exclude(channel=Channel.IN_STORE)
@@ -180,6 +181,7 @@ class TestSeed:
         assert set(PurchaseOrder.objects.values_list("status", flat=True)) >= {
             "draft",
             "sent",
+            "partly_shipped",
             "shipped",
             "cancelled",
         }
@@ -192,6 +194,21 @@ class TestSeed:
         assert numbers == list(range(1, len(numbers) + 1))
         edi.refresh_from_db()
         assert edi.edi_control_number == len(numbers)
+
+    def test_seed_writes_each_pos_timeline(self, seeded):
+        events = Counter(
+            OrderEvent.objects.filter(message__contains="PO-").values_list("order_id", "message")
+        )
+        for po in PurchaseOrder.objects.select_related("vendor"):
+            mine = [m for (order_id, m), _ in events.items() if order_id == po.order_id]
+            assert any(m.startswith(f"{po.label} created for {po.vendor.name}: ") for m in mine)
+            delivered = [m for m in mine if m.startswith(f"Purchase order {po.label} ")]
+            assert (po.sent_at is not None) == any(" queued to " in m for m in delivered)
+            assert (po.transmitted_at is not None) == any(
+                " sent to " in m or " written to " in m for m in delivered
+            )
+            cancelled = f"{po.label} to {po.vendor.name} cancelled; its items may go on another PO."
+            assert (po.cancelled_at is not None) == (cancelled in mine)
 
     def test_seed_advances_the_sequences(self, seeded):
         highest = Order.objects.aggregate(number=Max("number"), id=Max("id"))
