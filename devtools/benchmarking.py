@@ -66,6 +66,7 @@ class Context:
     database_url: str = ""  # the bench database, for the processes a probe starts
     emails: int = 250  # shipments the email probe records, paced at `email_rate` a second
     email_rate: float = 50
+    purchase_orders: int = 1_000  # drop-ship orders the PO probe creates and sends POs for
     work_dir: Path | None = None  # where a probe's processes write their logs
 
     def number(self, i: int) -> int:
@@ -606,6 +607,181 @@ def _shipping_fixture(count: int):
             _delete_with_dependents(Order.objects.filter(pk__in=ids))
 
 
+@dataclass
+class PurchaseOrderProbe:
+    """Drop-ship `purchase_orders` paid orders: create and send each one's PO (one line, its
+    product's default vendor, by email) as staff do with *Create PO(s) & Send*, one transaction
+    per order from four threads, while a real worker (prefork, as `make worker`) renders the
+    PDF and CSV and emails each PO through a redis-server of the probe's own to an SMTP server in
+    this process. Reports POs/s through the worker (first commit to last email) and each PO's
+    time from commit to the SMTP server. A few POs first warm the worker up, untimed.
+    Everything the probe made is deleted afterwards."""
+
+    name: str = "purchase orders, create & send → vendor's SMTP"
+    warmup: int = 3
+    deadline: float = 120  # seconds to wait for the last email after the last commit
+    needs_server = False
+
+    def run(self, ctx: Context) -> Measurement:
+        if not ctx.database_url:
+            return Measurement(self.name, "n/a (no database URL for the worker)")
+        try:
+            committed, message_ids, arrived = self._create_and_send(ctx)
+        except harness.HarnessError as exc:
+            return Measurement(self.name, f"n/a ({exc})")
+        latencies = [
+            (arrived[message_ids[pk]] - at) * 1000
+            for pk, at in committed.items()
+            if message_ids.get(pk) in arrived
+        ]
+        if not latencies:
+            return Measurement(self.name, "n/a (no email arrived)")
+        missing = len(committed) - len(latencies)
+        span = max(arrived.values()) - min(committed.values())
+        created = len(committed) / (max(committed.values()) - min(committed.values()) or 1)
+        return Measurement(
+            probe=self.name,
+            status=f"250, created {created:.0f}/s" + (f", missing×{missing}" if missing else ""),
+            median_ms=round(statistics.median(latencies), 2),
+            p95_ms=round(percentile(latencies, 95), 2),
+            throughput=round(len(latencies) / span, 1) if span else None,
+            unit="POs/s",
+        )
+
+    def _create_and_send(self, ctx: Context) -> tuple[dict, dict, dict]:
+        recorder = harness.SmtpRecorder()
+        log = (ctx.work_dir or Path(tempfile.gettempdir())) / "po-worker.log"
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-redis-") as redis_dir,
+            harness.RedisServer(directory=Path(redis_dir)) as redis,
+            harness.smtp_server(recorder) as smtp_port,
+            harness.handing_off_to(redis.url),
+            _drop_ship_fixture(self.warmup + ctx.purchase_orders) as lines,
+        ):
+            env = harness.process_env(
+                database_url=ctx.database_url, broker_url=redis.url, smtp_port=smtp_port
+            )
+            worker = harness.worker(env, log=log, solo=False).start()
+            warmup, timed = list(lines)[: self.warmup], list(lines)[self.warmup :]
+            try:
+                for order_id in warmup:
+                    _po_send(order_id, lines)
+                _wait_for_emails(recorder, worker, self.warmup, timeout=60, log=log)
+                arrived_before = set(recorder.first_arrival())
+                committed = _paced(timed, rate=10_000, action=lambda o: _po_send(o, lines))
+                try:
+                    _wait_for_emails(recorder, worker, len(lines), timeout=self.deadline, log=log)
+                except harness.HarnessError:
+                    if not worker.alive:
+                        raise
+            finally:
+                worker.stop()
+            arrived = {
+                m: at for m, at in recorder.first_arrival().items() if m not in arrived_before
+            }
+            return committed, _po_message_ids(timed), arrived
+
+
+def _po_send(order_id: int, lines: dict[int, tuple[int, int]]) -> float:
+    """*Create PO(s) & Send* for the order's one line; returns when it committed."""
+    from django.db import transaction
+
+    from orders.actors import Actor
+    from purchasing.services import po_create_for_order
+
+    line_id, vendor_id = lines[order_id]
+    stamp: list[float] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: stamp.append(time.monotonic()))
+        po_create_for_order(
+            order_id=order_id, choices={line_id: vendor_id}, send=True, actor=Actor.system("Bench")
+        )
+    return stamp[0]
+
+
+def _po_message_ids(order_ids: list[int]) -> dict[int, str]:
+    from notifications.models import OutboxMessage
+
+    return dict(
+        OutboxMessage.objects.filter(
+            order_id__in=order_ids, kind=OutboxMessage.Kind.PURCHASE_ORDER
+        ).values_list("order_id", "message_id")
+    )
+
+
+@contextmanager
+def _drop_ship_fixture(count: int):
+    """`count` paid orders of one drop-shipped line each (a product of the probe's own whose
+    default vendor takes POs by email); yields {order id: (line id, vendor id)} and deletes
+    the orders (with their POs, emails and timeline), the product and the vendor afterwards."""
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from catalog.models import Product, ProductVendor, Variant, Vendor
+    from orders.models import Channel, Order, OrderLine, OrderStatus
+
+    price, run = Decimal("25.00"), uuid.uuid4().hex[:8]
+    with transaction.atomic():
+        vendor = Vendor.objects.create(
+            name=f"Bench Vendor {run}",
+            email=f"po.{run}@vendor.example.com",
+            po_method=Vendor.PoMethod.EMAIL,
+            po_emails=[f"po.{run}@vendor.example.com"],
+        )
+        product = Product.objects.create(name=f"Bench drop-ship {run}", is_shippable=True)
+        variant = Variant.objects.create(
+            product=product, sku=f"BENCH-DS-{run}", price=price, cost_price=Decimal("11.00")
+        )
+        ProductVendor.objects.create(
+            product=product, vendor=vendor, vendor_sku="V-1", cost=Decimal("11.00"), is_default=True
+        )
+        orders = Order.objects.bulk_create(
+            Order(
+                channel=Channel.ONLINE,
+                status=OrderStatus.PAID,
+                customer_email=f"bench.po{i}.{run}@example.com",
+                customer_name=f"Bench Buyer {i}",
+                shipping_address={
+                    "name": f"Bench Buyer {i}",
+                    "line1": "1 Bench Road",
+                    "city": "Springfield",
+                    "postal_code": "12345",
+                    "country": "US",
+                },
+                placed_at=timezone.now(),
+                currency="USD",
+                subtotal=price,
+                total=price,
+            )
+            for i in range(count)
+        )
+        lines = OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                variant=variant,
+                product=product,
+                sku=variant.sku,
+                name=product.name,
+                unit_price=price,
+                unit_cost=Decimal("11.00"),
+                quantity=1,
+                total=price,
+                is_shippable=True,
+                placed_at=order.placed_at,
+            )
+            for order in orders
+        )
+    try:
+        yield {line.order_id: (line.pk, vendor.pk) for line in lines}
+    finally:
+        with transaction.atomic():
+            _delete_with_dependents(Order.objects.filter(pk__in=[o.pk for o in orders]))
+            product.delete()
+            vendor.delete()
+
+
 # ---- The order desk at scale (issue 5): samples the list and grid probes ask for --------------
 
 
@@ -622,6 +798,7 @@ class Samples:
     surname: str  # the last word of a customer's name (not its start)
     number_prefix: str  # the first digits of an order number
     product_id: int  # a popular product (for the grid's item filter)
+    po_order_numbers: tuple[int, ...]  # orders with purchase orders (the order page's POs panel)
 
 
 def _samples(ctx: Context) -> Samples:
@@ -635,6 +812,7 @@ def _samples(ctx: Context) -> Samples:
     from orders.grid import selectors as grid
     from orders.models import Order, OrderLine
     from orders.selectors import _cursor_encode
+    from purchasing.models import PurchaseOrder
 
     orders = Order.objects.count()
     middle = (
@@ -658,6 +836,9 @@ def _samples(ctx: Context) -> Samples:
         .first()
     )
     today = timezone.localdate()
+    po_orders = tuple(
+        PurchaseOrder.objects.order_by("-order_id").values_list("order__number", flat=True)[:50]
+    )
     samples = Samples(
         list_deep=_cursor_encode(middle, "-placed_at") if middle else "",
         grid_deep=grid._cursor_encode(line, "-placed_at") if line else "",
@@ -668,6 +849,7 @@ def _samples(ctx: Context) -> Samples:
         surname=(sample.customer_name or "A").split()[-1] if sample else "A",
         number_prefix=str(sample.number)[:3] if sample else "1",
         product_id=product or 0,
+        po_order_numbers=po_orders or (ctx.number(0),),
     )
     ctx._samples = samples
     return samples
@@ -801,6 +983,17 @@ PROBES: list[Probe] = [
         lambda ctx, i: reverse("orders:detail", kwargs={"number": ctx.number(i)}),
         budget_ms=20,
     ),
+    PageProbe(
+        "order detail with purchase orders",
+        lambda ctx, i: reverse(
+            "orders:detail",
+            kwargs={
+                "number": _samples(ctx).po_order_numbers[i % len(_samples(ctx).po_order_numbers)]
+            },
+        ),
+        budget_ms=20,
+    ),
+    PurchaseOrderProbe(),
     ExportProbe("export orders (CSV, every order)", "orders"),
     ExportProbe("export grid (CSV, every item)", "transactions"),
 ]

@@ -47,6 +47,12 @@ class Command(BaseCommand):
             default=250,
             help="Shipments whose emails are timed from commit to the SMTP server (at 50/s).",
         )
+        parser.add_argument(
+            "--purchase-orders",
+            type=int,
+            default=1_000,
+            help="Drop-ship orders whose POs are created, sent and emailed through a worker.",
+        )
         parser.add_argument("--repeat", type=int, default=50, help="Timed requests per page.")
         parser.add_argument(
             "--keep",
@@ -55,7 +61,17 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, orders, requests, concurrency, repeat, keep, notifications, emails, **options
+        self,
+        *args,
+        orders,
+        requests,
+        concurrency,
+        repeat,
+        keep,
+        notifications,
+        emails,
+        purchase_orders,
+        **options,
     ):
         if settings.DEBUG and sys.argv[1:2] == ["bench"]:
             # Measure as production runs. With DEBUG on (as `make` sets for local runs) Django
@@ -81,6 +97,7 @@ class Command(BaseCommand):
                 notifications=notifications,
                 database_url=url,
                 emails=emails,
+                purchase_orders=purchase_orders,
                 work_dir=out_dir,
             )
             results = self._measure(ctx, env, out_dir)
