@@ -1067,8 +1067,9 @@ class ServerError(RuntimeError):
 
 
 @contextmanager
-def gunicorn(*, env: dict, cwd: Path, log: Path, workers: int = 2) -> Iterator[str]:
-    """A gunicorn serving the app on a free port; yields its base URL and always stops it."""
+def gunicorn(*, env: dict, cwd: Path, log: Path, workers: int = 3) -> Iterator[str]:
+    """A gunicorn serving the app on a free port; yields its base URL and always stops it.
+    Three workers, as the Dockerfile and docker-compose.yml run it on two cores."""
     port = free_port()
     executable = Path(sys.executable).with_name("gunicorn")
     log.parent.mkdir(parents=True, exist_ok=True)
