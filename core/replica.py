@@ -63,8 +63,15 @@ def replica_configured() -> bool:
 
 
 def _mirror_of(alias: str) -> str | None:
-    """In tests, the alias a test-mirror replica stands for (it is that database)."""
-    return connections.settings[alias].get("TEST", {}).get("MIRROR") or None
+    """In tests, the alias a test-mirror replica stands for: the same database, so it reads
+    through that alias (and sees the test's own transaction)."""
+    mirror = connections.settings[alias].get("TEST", {}).get("MIRROR")
+    if not mirror:
+        return None
+    # Django's test setup points the mirror's connection at the mirrored test database.
+    ours, theirs = connections[alias].settings_dict, connections[mirror].settings_dict
+    same = all(ours.get(key) == theirs.get(key) for key in ("HOST", "PORT", "NAME"))
+    return mirror if same else None
 
 
 def _probe(alias: str) -> ReplicaState:
