@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.db import connections
+from django.urls import reverse
 
 from core import replica
 from core.replica import ReadSource, ReplicaState, reporting_db
@@ -120,3 +121,27 @@ def test_database_replica_url_adds_the_replica_alias():
     assert "replica" not in settings_with(DATABASE_REPLICA_URL="")
     with pytest.raises(RuntimeError, match="DATABASE_REPLICA_URL must be a postgres"):
         settings_with(DATABASE_REPLICA_URL="mysql://x@y/z")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        (ReplicaState(up=True, lag=3.2), "ok (3 s behind)"),
+        (ReplicaState(up=True, lag=900.0), "error: 900 s behind (reports read the primary)"),
+        (ReplicaState(up=True, lag=None), "error: cannot tell its lag (reports read the primary)"),
+        (
+            ReplicaState(up=False, error="OperationalError"),
+            "error: not answering: OperationalError (reports read the primary)",
+        ),
+    ],
+)
+def test_health_says_how_the_replica_is_without_failing_on_it(client, monkeypatch, state, said):
+    monkeypatch.setattr(replica, "_probe", lambda alias: state)
+    with database_alias("replica", port=spare_port(), name="reports"):
+        response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "replica": said},
+    }
