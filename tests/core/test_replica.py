@@ -95,7 +95,8 @@ def settings_with(**env) -> dict:
     code = (
         "import json, backoffice.settings as s; "
         "print(json.dumps({k: {'OPTIONS': v.get('OPTIONS'), 'TEST': v.get('TEST'), "
-        "'PORT': v['PORT'], 'NAME': v['NAME']} for k, v in s.DATABASES.items()}))"
+        "'PORT': v['PORT'], 'NAME': v['NAME'], 'NO_CURSORS': v.get('DISABLE_SERVER_SIDE_CURSORS')} "
+        "for k, v in s.DATABASES.items()}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -115,6 +116,9 @@ def test_database_replica_url_adds_the_replica_alias():
     assert databases["replica"]["PORT"] == 5433 and databases["replica"]["NAME"] == "shop"
     assert databases["replica"]["OPTIONS"] == {"connect_timeout": 2, "sslmode": "require"}
     assert databases["replica"]["TEST"] is None
+    assert databases["replica"]["NO_CURSORS"] is False
+    pooled = settings_with(DATABASE_REPLICA_URL=url, REPLICA_DISABLE_SERVER_SIDE_CURSORS="1")
+    assert pooled["replica"]["NO_CURSORS"] is True
     # In the test run, the replica alias is the test database itself.
     testing = settings_with(DATABASE_REPLICA_URL=url, BACKOFFICE_TESTING="1")
     assert testing["replica"]["TEST"] == {"MIRROR": "default"}
