@@ -5,6 +5,7 @@ A real primary and streaming replica: test_replica_cluster.py."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from django.db import connections
 from django.urls import reverse
 
 from core import replica
-from core.replica import ReadSource, ReplicaState, reporting_db
+from core.replica import NOT_ANSWERING, ReadSource, ReplicaState, read_reporting, reporting_db
 from tests.core.pg_cluster import database_alias, spare_port
 
 
@@ -52,6 +53,38 @@ def test_a_replica_that_is_not_listening_falls_back_fast_with_a_note(unblocked, 
         assert reporting_db() == source
         assert probes == ["replica"]
         assert replica.replica_state() == ReplicaState(up=False, error="OperationalError")
+
+
+def test_a_replica_that_hangs_is_given_up_after_the_connect_timeout(unblocked, settings):
+    """It accepts the connection and never answers: REPLICA_CONNECT_TIMEOUT bounds the wait."""
+    settings.REPLICA_CONNECT_TIMEOUT = 2
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        with database_alias("replica", port=silent.getsockname()[1], name="reports"):
+            started = time.monotonic()
+            assert reporting_db() == ReadSource("default", NOT_ANSWERING)
+            assert time.monotonic() - started < 4
+
+
+def test_a_read_the_replica_fails_runs_again_on_the_primary(unblocked, monkeypatch):
+    """The replica answered its last check and died since: the report still gets its figures."""
+    monkeypatch.setattr(replica, "_probe", lambda alias: ReplicaState(up=True, lag=0.0))
+
+    def database_name(alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT current_database()")
+            return cursor.fetchone()[0]
+
+    with database_alias("replica", port=spare_port(), name="reports"):
+        assert reporting_db() == ReadSource("replica", None)
+        name, source = read_reporting(database_name)
+        assert (name, source) == (database_name("default"), ReadSource("default", NOT_ANSWERING))
+        # Remembered as down: the next report goes straight to the primary.
+        assert replica.replica_state() == ReplicaState(up=False, error="OperationalError")
+        assert reporting_db() == ReadSource("default", NOT_ANSWERING)
+    # Without a replica, the read simply runs on the primary.
+    assert read_reporting(database_name) == (database_name("default"), ReadSource("default"))
 
 
 @pytest.mark.parametrize(

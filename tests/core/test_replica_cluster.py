@@ -16,7 +16,14 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from core import replica
-from core.replica import ReadSource, reporting_db
+from core.replica import (
+    LAG_SQL,
+    NOT_ANSWERING,
+    ReadSource,
+    ReplicaState,
+    read_reporting,
+    reporting_db,
+)
 from orders.models import Order
 from reports import services
 from reports.models import Export
@@ -78,6 +85,7 @@ def test_reports_and_exports_read_the_replica_and_fall_back_when_it_stops(
     cluster, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
+    settings.REPLICA_CHECK_SECONDS = 60  # the check made while it was up still holds when it stops
     user = UserFactory(role="staff")
     first, second = make_order("12.50"), make_order("20.00")
     cluster.copy_database(connections["default"].settings_dict, "shop")
@@ -97,13 +105,18 @@ def test_reports_and_exports_read_the_replica_and_fall_back_when_it_stops(
 
     cluster.stop_replica()
     try:
+        # Trusted from its last check, it fails the read, which runs again on the primary.
+        total, source = read_reporting(
+            lambda alias: Order.objects.using(alias).get(pk=first.pk).total
+        )
+        assert (total, source) == (Decimal("99.00"), ReadSource("default", NOT_ANSWERING))
+        assert replica.replica_state().up is False  # remembered: no second try per report
         replica.forget()
         started = time.monotonic()
-        source = reporting_db()  # its open connection is dead; reconnecting is refused
+        source = reporting_db()  # checked again: refused at once
         assert time.monotonic() - started < 1.5
-        assert source == ReadSource(
-            "default", "Showing live data: the reporting replica is not answering."
-        )
+        assert source == ReadSource("default", NOT_ANSWERING)
+        assert replica.replica_state() == ReplicaState(up=False, error="OperationalError")
         assert csv_totals(user) == {first.number: "99.00", second.number: "20.00"}
     finally:
         cluster.start_replica()
@@ -128,7 +141,8 @@ def test_a_replica_behind_the_bound_is_passed_over_until_it_catches_up(
         with CaptureQueriesContext(connections["replica"]) as probes:
             assert reporting_db() == ReadSource("replica", None)
             assert reporting_db() == ReadSource("replica", None)
-        assert len(probes) == 1  # one check per REPLICA_CHECK_SECONDS, not one per report
+        checks = [query for query in probes.captured_queries if query["sql"] == LAG_SQL]
+        assert len(checks) == 1  # one check per REPLICA_CHECK_SECONDS, not one per report
         assert seen() == [1]
 
         cluster.replica("SELECT pg_wal_replay_pause()")
