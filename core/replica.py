@@ -6,7 +6,9 @@ replica of `default`). Reports and exports ask `reporting_db()` and read with
 other read and every write stays on the primary.
 
 The replica is used only while it answers and is at most REPLICA_MAX_LAG_SECONDS behind;
-otherwise the read goes to the primary and `note` says why, for the page to show. The check
+otherwise the read goes to the primary and `note` says why, for the page to show.
+`read_reporting(read)` also covers a replica that drops between its check and the read: the
+read runs again on the primary. The check
 (one short query) is remembered for REPLICA_CHECK_SECONDS in this process, so a report pays at
 most one probe every few seconds, and a replica that is down costs one failed connection
 (bounded by REPLICA_CONNECT_TIMEOUT) per period, never an error.
@@ -69,12 +71,13 @@ _lock = threading.Lock()
 
 
 def replica_configured() -> bool:
-    return REPLICA_ALIAS in connections.settings
+    """A replica alias that is a database of its own (not a test mirror of the primary)."""
+    return REPLICA_ALIAS in connections.settings and not _mirror_of(REPLICA_ALIAS)
 
 
 def _mirror_of(alias: str) -> str | None:
-    """In tests, the alias a test-mirror replica stands for: the same database, so it reads
-    through that alias (and sees the test's own transaction)."""
+    """In tests, the alias a test-mirror replica stands for: the same database, so reads go
+    through that alias (and see the test's own transaction)."""
     mirror = connections.settings[alias].get("TEST", {}).get("MIRROR")
     if not mirror:
         return None
@@ -91,7 +94,10 @@ def _probe(alias: str) -> ReplicaState:
     timeout_ms = int(settings.REPLICA_CONNECT_TIMEOUT * 1000)
     try:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)])
+            if not connection.savepoint_ids:  # our own transaction, not a caller's
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)]
+                )
             cursor.execute(LAG_SQL)
             (lag,) = cursor.fetchone()
     except Exception as exc:  # down, refused, timed out, a broken persistent connection
@@ -138,11 +144,8 @@ def _behind(seconds: float) -> str:
 def reporting_db() -> ReadSource:
     """Where a report or export reads: `replica` when configured, answering and at most
     REPLICA_MAX_LAG_SECONDS behind; else `default`, with a note saying why."""
-    if not replica_configured():
+    if not replica_configured():  # none, or in tests the primary itself
         return ReadSource(DEFAULT_DB_ALIAS)
-    mirror = _mirror_of(REPLICA_ALIAS)
-    if mirror:
-        return ReadSource(mirror)
     state = replica_state()
     if not state.up:
         return ReadSource(DEFAULT_DB_ALIAS, NOT_ANSWERING)

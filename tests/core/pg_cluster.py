@@ -164,12 +164,21 @@ def database_alias(alias: str, *, port: int, name: str, host="127.0.0.1", mirror
     entry.update(HOST=host, PORT=port, NAME=name, USER="postgres", PASSWORD="")
     entry.update(TEST={"MIRROR": mirror}, CONN_MAX_AGE=60, OPTIONS={"connect_timeout": 2})
     entry = connections.configure_settings({"default": {"ENGINE": "x"}, alias: entry})[alias]
+    before = connections.settings.get(alias)  # DATABASE_REPLICA_URL's mirror, if set
+    _drop(alias)
     connections.settings[alias] = entry
     try:
         yield alias
     finally:
+        _drop(alias)
+        if before is not None:
+            connections.settings[alias] = before
+
+
+def _drop(alias: str) -> None:
+    if alias in connections.settings:
         with contextlib.suppress(Exception):
             connections[alias].close()
         with contextlib.suppress(AttributeError):
             del connections[alias]
-        connections.settings.pop(alias, None)
+    connections.settings.pop(alias, None)
