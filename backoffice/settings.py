@@ -170,6 +170,10 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL,
         conn_max_age=60,
+        # A replica restarts more often than the primary (maintenance, failover): a request
+        # checks its kept connection before the first use (a SELECT 1), so one dropped in
+        # between is replaced instead of failing a report.
+        conn_health_checks=True,
         # Behind a transaction-pooling PgBouncer (README "Reading from a replica").
         disable_server_side_cursors=env_bool("REPLICA_DISABLE_SERVER_SIDE_CURSORS", False),
     )

@@ -128,7 +128,8 @@ def settings_with(**env) -> dict:
     code = (
         "import json, backoffice.settings as s; "
         "print(json.dumps({k: {'OPTIONS': v.get('OPTIONS'), 'TEST': v.get('TEST'), "
-        "'PORT': v['PORT'], 'NAME': v['NAME'], 'NO_CURSORS': v.get('DISABLE_SERVER_SIDE_CURSORS')} "
+        "'PORT': v['PORT'], 'NAME': v['NAME'], 'NO_CURSORS': v.get('DISABLE_SERVER_SIDE_CURSORS'), "
+        "'CHECKS': v.get('CONN_HEALTH_CHECKS')} "
         "for k, v in s.DATABASES.items()}))"
     )
     done = subprocess.run(
@@ -150,6 +151,7 @@ def test_database_replica_url_adds_the_replica_alias():
     assert databases["replica"]["OPTIONS"] == {"connect_timeout": 2, "sslmode": "require"}
     assert databases["replica"]["TEST"] is None
     assert databases["replica"]["NO_CURSORS"] is False
+    assert databases["replica"]["CHECKS"] is True  # a dropped kept connection is replaced
     pooled = settings_with(DATABASE_REPLICA_URL=url, REPLICA_DISABLE_SERVER_SIDE_CURSORS="1")
     assert pooled["replica"]["NO_CURSORS"] is True
     # In the test run, the replica alias is the test database itself.
