@@ -149,7 +149,7 @@
   function forgetDetached() {
     instances.forEach(function (chart, canvas) {
       if (!canvas.isConnected) {
-        chart.destroy();
+        if (chart) chart.destroy();
         instances.delete(canvas);
       }
     });
@@ -158,7 +158,14 @@
   function drawAll() {
     if (!window.Chart) return;  // Chart.js is still loading: its load event draws
     forgetDetached();
-    document.querySelectorAll("canvas[data-chart]").forEach(draw);
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      try {
+        draw(canvas);
+      } catch (error) {  // one chart's bad data must not keep the others from drawing
+        console.error("charts.js: cannot draw #" + canvas.dataset.chart, error);
+        instances.set(canvas, null);  // said once; not retried on every htmx swap
+      }
+    });
   }
 
   window.backofficeCharts = {

@@ -14,6 +14,15 @@ PAGE = """{% extends "base.html" %}{% block title %}Charts{% endblock %}{% block
 <div id="later"></div>
 {% endblock %}"""
 
+# A canvas whose data never made it to the page and one whose data is not a chart, before a
+# good chart.
+BROKEN = """{% extends "base.html" %}{% block title %}Charts{% endblock %}{% block content %}
+<h1>Charts</h1>
+<canvas data-chart="nowhere" role="img" aria-label="Missing"></canvas>
+{% include "reports/_chart.html" with chart=None chart_id="bad-chart" caption="Not a chart" %}
+{% include "reports/_chart.html" with chart=units chart_id="units-chart" caption="Units sold by month" %}
+{% endblock %}"""
+
 FRAGMENT = """{% include "reports/_chart.html" with chart=refunds chart_id="refunds-chart" caption="Refunds by day" %}"""
 
 SALES = {
@@ -57,4 +66,9 @@ def fragment(request):
     return _render(FRAGMENT, request, refunds=REFUNDS)
 
 
-urlpatterns = [path("charts/", page), path("fragment/", fragment)]
+@login_not_required
+def broken(request):
+    return _render(BROKEN, request, units=UNITS)
+
+
+urlpatterns = [path("charts/", page), path("fragment/", fragment), path("broken/", broken)]

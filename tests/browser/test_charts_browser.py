@@ -87,3 +87,15 @@ def test_reduced_motion_draws_at_once_and_fits_a_narrow_window(new_context, live
     width = sales.evaluate("c => c.getBoundingClientRect().width")
     assert 0 < width <= 768
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
+
+
+def test_a_chart_without_its_data_is_reported_and_the_others_still_draw(
+    page, live_server, browser_errors
+):
+    browser_errors.expect(r"charts\.js: cannot draw #bad-chart")
+    warnings = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.goto(f"{live_server.url}/broken/")
+    drawn(page, "units-chart")
+    assert "charts.js: no data element #nowhere" in warnings
+    assert page.locator("canvas[data-chart-drawn]").count() == 1
