@@ -1,0 +1,191 @@
+"""Reads of promotions and taxes: what the pricing engine needs (for order entry) and what the
+Settings pages list."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+
+from core import keyset
+
+from . import pricing
+from .filters import PromotionFilter
+from .models import CodeUse, Promotion, PromotionItem, TaxRate, TaxSettings
+
+
+def promotion_rule(
+    promotion: Promotion, items: Mapping[int, pricing.Decimal]
+) -> pricing.PromotionRule:
+    return pricing.PromotionRule(
+        id=promotion.pk,
+        kind=promotion.kind,
+        name=promotion.name,
+        code=promotion.code,
+        discount_type=promotion.discount_type or pricing.PERCENT,
+        amount=promotion.amount,
+        minimum_subtotal=promotion.minimum_subtotal,
+        starts_at=promotion.starts_at,
+        ends_at=promotion.ends_at,
+        is_active=promotion.is_active,
+        usage_limit=promotion.usage_limit,
+        uses=promotion.uses,
+        per_customer_limit=promotion.per_customer_limit,
+        customer_uses=promotion.customer_uses,
+        product_ids=frozenset(i for i in promotion.product_ids if i is not None),
+        variant_ids=frozenset(i for i in promotion.variant_ids if i is not None),
+        items=items,
+    )
+
+
+def _promotions(codes: Sequence[str], promotion_ids: Sequence[int], customer_id: int | None):
+    wanted = [c.strip().lower() for c in codes if c.strip()]
+    if not wanted and not promotion_ids:
+        return []
+    held = Q(code_uses__customer_id=customer_id, code_uses__released_at__isnull=True)
+    return list(
+        Promotion.objects.annotate(code_lower=Lower("code"))
+        .filter(Q(code_lower__in=wanted) | Q(pk__in=list(promotion_ids)))
+        .annotate(
+            product_ids=ArrayAgg("products__id", distinct=True, default=[]),
+            variant_ids=ArrayAgg("variants__id", distinct=True, default=[]),
+            customer_uses=Count("code_uses", filter=held, distinct=True)
+            if customer_id is not None
+            else Count("code_uses", filter=Q(pk__in=[])),
+        )
+    )
+
+
+def _tax_rates() -> dict[tuple[str, str], pricing.Decimal]:
+    return {
+        (country.upper(), region.strip().lower()): rate
+        for country, region, rate in TaxRate.objects.values_list("country", "region", "rate")
+    }
+
+
+def pricing_rules(
+    *,
+    codes: Sequence[str],
+    customer_id: int | None,
+    now: datetime,
+    promotion_ids: Sequence[int] = (),
+) -> pricing.PricingRules:
+    """The promotions named by `codes` (any case) or by id (product promotions whose lines
+    are in the cart), with their targets and this customer's unreleased uses; every tax rate;
+    the tax-shipping setting. Three queries, a fourth when a product promotion is involved."""
+    promotions = _promotions(codes, promotion_ids, customer_id)
+    product_ids = [p.pk for p in promotions if p.kind == Promotion.Kind.PRODUCT]
+    items: dict[int, dict[int, pricing.Decimal]] = {pk: {} for pk in product_ids}
+    if product_ids:
+        for row in PromotionItem.objects.filter(promotion_id__in=product_ids).values(
+            "promotion_id", "variant_id", "unit_discount"
+        ):
+            items[row["promotion_id"]][row["variant_id"]] = row["unit_discount"]
+    rules = {p.pk: promotion_rule(p, items.get(p.pk, {})) for p in promotions}
+    return pricing.PricingRules(
+        now=now,
+        promotions=rules,
+        codes={p.code.lower(): p.pk for p in promotions if p.code},
+        tax_rates=_tax_rates(),
+        tax_shipping=TaxSettings.load().tax_shipping,
+        places=settings.STORE_CURRENCY_PLACES,
+    )
+
+
+def quote_cart(
+    *,
+    lines: Sequence[pricing.CartLine],
+    destinations: Sequence[pricing.Destination],
+    codes: Sequence[str],
+    customer_id: int | None,
+    now: datetime,
+) -> pricing.Quote:
+    """The cart priced by `pricing.quote` with the rules loaded for it (3-4 queries)."""
+    promotion_ids = list(dict.fromkeys(ln.promotion_id for ln in lines if ln.promotion_id))
+    rules = pricing_rules(
+        codes=codes, customer_id=customer_id, now=now, promotion_ids=promotion_ids
+    )
+    return pricing.quote(lines, destinations, rules, codes)
+
+
+def promotion_choices(*, now: datetime) -> list[Promotion]:
+    """The product promotions staff may pick now (active, in dates, uses left), by name."""
+    return list(
+        Promotion.objects.usable(now).filter(kind=Promotion.Kind.PRODUCT).order_by("name", "id")
+    )
+
+
+def promotion_items(*, promotion_id: int) -> list[PromotionItem]:
+    """The lines a product promotion adds, with their variants and products (one query)."""
+    return list(
+        PromotionItem.objects.filter(promotion_id=promotion_id)
+        .select_related("variant__product")
+        .order_by("id")
+    )
+
+
+def promotion_by_code(*, code: str) -> Promotion | None:
+    """The promotion with this code, any case, or None."""
+    return (
+        Promotion.objects.annotate(code_lower=Lower("code"))
+        .filter(code_lower=code.strip().lower())
+        .exclude(code="")
+        .first()
+    )
+
+
+PER_PAGE = 50
+# Newest first.
+KEYS = [("id", True)]
+_SORT = "-id"
+
+
+@dataclass
+class PromotionPage:
+    rows: list[Promotion]
+    filterset: PromotionFilter
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+    @property
+    def active(self) -> dict:
+        return self.filterset.active
+
+
+def _cursor(promotion: Promotion) -> str:
+    return keyset.cursor_encode(_SORT, [promotion.pk])
+
+
+def _decoded(cursor: str) -> list | None:
+    fields = [Promotion._meta.get_field(name) for name, _ in KEYS]
+    return keyset.cursor_decode(cursor, _SORT, fields) if cursor else None
+
+
+def promotion_list(*, filters: Mapping, now: datetime) -> PromotionPage:
+    """A page of promotions, newest first, filtered by kind, state (usable now, scheduled,
+    ended, off, used up) and code or name; keyset paged by the `after`/`before` cursors.
+    One query."""
+    filterset = PromotionFilter(filters, queryset=Promotion.objects.all(), now=now)
+    filterset.is_valid()
+    window = keyset.window(
+        filterset.qs,
+        KEYS,
+        per_page=PER_PAGE,
+        after=_decoded(filters.get("after", "")),
+        before=_decoded(filters.get("before", "")),
+    )
+    page = PromotionPage(window.rows, filterset)
+    if window.rows:
+        page.next_cursor = _cursor(window.rows[-1]) if window.has_next else None
+        page.previous_cursor = _cursor(window.rows[0]) if window.has_previous else None
+    return page
+
+
+def code_use_list(*, promotion_id: int, limit: int = 200) -> list[CodeUse]:
+    """The promotion's most recent uses, newest first."""
+    return list(
+        CodeUse.objects.filter(promotion_id=promotion_id).order_by("-used_at", "-id")[:limit]
+    )
