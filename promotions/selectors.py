@@ -34,9 +34,9 @@ def promotion_rule(
         usage_limit=promotion.usage_limit,
         uses=promotion.uses,
         per_customer_limit=promotion.per_customer_limit,
-        customer_uses=promotion.customer_uses,
-        product_ids=frozenset(i for i in promotion.product_ids if i is not None),
-        variant_ids=frozenset(i for i in promotion.variant_ids if i is not None),
+        customer_uses=getattr(promotion, "customer_uses", 0),
+        product_ids=frozenset(i for i in getattr(promotion, "product_ids", ()) if i is not None),
+        variant_ids=frozenset(i for i in getattr(promotion, "variant_ids", ()) if i is not None),
         items=items,
     )
 
@@ -66,6 +66,12 @@ def _tax_rates() -> dict[tuple[str, str], pricing.Decimal]:
     }
 
 
+def tax_shipping() -> bool:
+    """The setting, read without creating its row (a read never writes)."""
+    value = TaxSettings.objects.filter(pk=1).values_list("tax_shipping", flat=True).first()
+    return bool(value)
+
+
 def pricing_rules(
     *,
     codes: Sequence[str],
@@ -90,7 +96,7 @@ def pricing_rules(
         promotions=rules,
         codes={p.code.lower(): p.pk for p in promotions if p.code},
         tax_rates=_tax_rates(),
-        tax_shipping=TaxSettings.load().tax_shipping,
+        tax_shipping=tax_shipping(),
         places=settings.STORE_CURRENCY_PLACES,
     )
 
