@@ -7,10 +7,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat, Lower
 
+from catalog.models import Variant
 from core import keyset
+from customers.models import Profile
 
 from . import pricing
 from .filters import PromotionFilter
@@ -133,6 +136,40 @@ def promotion_items(*, promotion_id: int) -> list[PromotionItem]:
     )
 
 
+def variants_by_sku(*, skus: Sequence[str]) -> dict[str, Variant]:
+    """The variants with these SKUs (exact), by SKU; one query."""
+    if not skus:
+        return {}
+    return {
+        v.sku: v
+        for v in Variant.objects.filter(sku__in=list(skus)).only("id", "sku", "product_id", "price")
+    }
+
+
+def promotion_target_skus(*, promotion_id: int) -> tuple[list[str], list[str]]:
+    """An item code's targets as SKUs: one SKU per whole product (its first), each variant's."""
+    products = (
+        Variant.objects.filter(
+            product__in=Promotion.products.through.objects.filter(promotion_id=promotion_id).values(
+                "product_id"
+            )
+        )
+        .order_by("product_id", "sku")
+        .distinct("product_id")
+        .values_list("sku", flat=True)
+    )
+    variants = (
+        Variant.objects.filter(
+            pk__in=Promotion.variants.through.objects.filter(promotion_id=promotion_id).values(
+                "variant_id"
+            )
+        )
+        .order_by("sku")
+        .values_list("sku", flat=True)
+    )
+    return sorted(products), list(variants)
+
+
 def promotion_by_code(*, code: str) -> Promotion | None:
     """The promotion with this code, any case, or None."""
     return (
@@ -152,13 +189,13 @@ _SORT = "-id"
 @dataclass
 class PromotionPage:
     rows: list[Promotion]
-    filterset: PromotionFilter
+    filterset: PromotionFilter | None
     next_cursor: str | None = None
     previous_cursor: str | None = None
 
     @property
     def active(self) -> dict:
-        return self.filterset.active
+        return self.filterset.active if self.filterset is not None else {}
 
 
 def _cursor(promotion: Promotion) -> str:
@@ -190,8 +227,48 @@ def promotion_list(*, filters: Mapping, now: datetime) -> PromotionPage:
     return page
 
 
-def code_use_list(*, promotion_id: int, limit: int = 200) -> list[CodeUse]:
-    """The promotion's most recent uses, newest first."""
-    return list(
-        CodeUse.objects.filter(promotion_id=promotion_id).order_by("-used_at", "-id")[:limit]
+USE_KEYS = [("used_at", True), ("id", True)]
+_USE_SORT = "-used_at"
+# Orders sit above this app: a use names its order by id, and the list shows the order's
+# number read by SQL, without importing orders.
+_ORDER_NUMBER = "(SELECT o.number FROM orders_order o WHERE o.id = promotions_codeuse.order_id)"
+
+
+def _use_cursor(use: CodeUse) -> str:
+    return keyset.cursor_encode(_USE_SORT, [use.used_at, use.pk])
+
+
+def code_use_list(*, promotion_id: int, filters: Mapping) -> PromotionPage:
+    """A page of a promotion's uses, newest first, with each order's number and the customer's
+    name; keyset paged by `after`/`before`. One query."""
+    names = Profile.objects.filter(pk=OuterRef("customer_id")).annotate(
+        full=Concat("first_name", Value(" "), "last_name")
     )
+    queryset = CodeUse.objects.filter(
+        promotion_id=promotion_id
+    ).annotate(
+        order_number=RawSQL(_ORDER_NUMBER, []),  # noqa: S611 (a constant, no input)
+        customer_name=Subquery(names.values("full")[:1]),
+    )
+    fields = [CodeUse._meta.get_field(name) for name, _ in USE_KEYS]
+    window = keyset.window(
+        queryset,
+        USE_KEYS,
+        per_page=PER_PAGE,
+        after=keyset.cursor_decode(filters.get("after", ""), _USE_SORT, fields)
+        if filters.get("after")
+        else None,
+        before=keyset.cursor_decode(filters.get("before", ""), _USE_SORT, fields)
+        if filters.get("before")
+        else None,
+    )
+    page = PromotionPage(window.rows, filterset=None)
+    if window.rows:
+        page.next_cursor = _use_cursor(window.rows[-1]) if window.has_next else None
+        page.previous_cursor = _use_cursor(window.rows[0]) if window.has_previous else None
+    return page
+
+
+def tax_rate_list() -> list[TaxRate]:
+    """Every tax rate by country, then region (the whole country first)."""
+    return list(TaxRate.objects.order_by("country", "region", "id"))
