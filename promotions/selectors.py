@@ -101,6 +101,7 @@ def pricing_rules(
         tax_rates=_tax_rates(),
         tax_shipping=tax_shipping(),
         places=settings.STORE_CURRENCY_PLACES,
+        entered=tuple(codes),
     )
 
 
@@ -117,7 +118,7 @@ def quote_cart(
     rules = pricing_rules(
         codes=codes, customer_id=customer_id, now=now, promotion_ids=promotion_ids
     )
-    return pricing.quote(lines, destinations, rules, codes)
+    return pricing.quote(lines, destinations, rules)
 
 
 def promotion_choices(*, now: datetime) -> list[Promotion]:

@@ -1,6 +1,7 @@
 """Money is exact over random carts, codes and tax rates (hypothesis)."""
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from promotions.pricing import (
     ITEM_CODE,
     ORDER_CODE,
     PERCENT,
+    PRODUCT,
     CartLine,
     Destination,
     PricingRules,
@@ -36,11 +38,11 @@ lines = st.lists(
             is_shippable=bool(dest),
         ),
         st.integers(0, 10_000),
-        st.integers(1, 4),
+        st.integers(1, 5),
         CENTS,
         st.integers(1, 50),
         st.sampled_from([*KEYS, ""]),
-    ),
+    ).map(lambda ln: replace(ln, promotion_id=4) if ln.product_id == 5 else ln),
     min_size=1,
     max_size=12,
 )
@@ -83,6 +85,8 @@ def rule_sets(draw):
         PromotionRule(
             3, FREE_SHIPPING, "Ship", code="SHIP", minimum_subtotal=draw(st.none() | CENTS)
         ),
+        # Lines of product 5 (variant 50) were added by this product promotion.
+        PromotionRule(4, PRODUCT, "Gift", items={50: draw(CENTS)}),
     ]
     taxes = {
         (country, region): draw(PERCENTS.map(lambda p: (p / 4).quantize(Decimal("0.001"))))
