@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Coalesce, Concat, Lower
 
 from catalog.models import Variant
 from core import keyset
@@ -45,19 +45,29 @@ def promotion_rule(
 
 
 def _promotions(codes: Sequence[str], promotion_ids: Sequence[int], customer_id: int | None):
+    """The promotions asked for, each with its targets and this customer's unreleased uses as
+    per-row subqueries (joins would multiply a popular code's uses by its targets)."""
     wanted = [c.strip().lower() for c in codes if c.strip()]
     if not wanted and not promotion_ids:
         return []
-    held = Q(code_uses__customer_id=customer_id, code_uses__released_at__isnull=True)
+    mine = OuterRef("pk")
+    products = Promotion.products.through.objects.filter(promotion_id=mine).values("product_id")
+    variants = Promotion.variants.through.objects.filter(promotion_id=mine).values("variant_id")
+    held = (
+        CodeUse.objects.filter(promotion_id=mine, customer_id=customer_id, released_at=None)
+        .order_by()
+        .values("promotion_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return list(
         Promotion.objects.annotate(code_lower=Lower("code"))
-        .filter(Q(code_lower__in=wanted) | Q(pk__in=list(promotion_ids)))
+        # `~Q(code="")` lets the partial unique index on lower(code) serve the lookup.
+        .filter((Q(code_lower__in=wanted) & ~Q(code="")) | Q(pk__in=list(promotion_ids)))
         .annotate(
-            product_ids=ArrayAgg("products__id", distinct=True, default=[]),
-            variant_ids=ArrayAgg("variants__id", distinct=True, default=[]),
-            customer_uses=Count("code_uses", filter=held, distinct=True)
-            if customer_id is not None
-            else Count("code_uses", filter=Q(pk__in=[])),
+            product_ids=ArraySubquery(products),
+            variant_ids=ArraySubquery(variants),
+            customer_uses=Coalesce(Subquery(held), 0) if customer_id is not None else Value(0),
         )
     )
 

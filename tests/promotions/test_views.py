@@ -287,3 +287,15 @@ def test_bad_shipping_speeds_are_refused(store_admin_client, changes, field, say
     response = store_admin_client.post(reverse("shipping:shipping_method_create"), data)
     assert says in " ".join(response.context["form"].errors[field])
     assert ShippingMethod.objects.count() == 1
+
+
+def test_a_promotions_uses_page_by_keyset(staff_client):
+    promotion = PromotionFactory(code="SAVE10")
+    for n in range(55):
+        code_uses_redeem(code_ids=[promotion.pk], customer_id=None, order_id=5000 + n)
+    url = reverse("promotions:uses", args=[promotion.pk])
+    first = staff_client.get(url).context["page"]
+    assert len(first.rows) == 50 and first.next_cursor
+    second = staff_client.get(url, {"after": first.next_cursor}).context["page"]
+    assert len(second.rows) == 5 and second.previous_cursor and not second.next_cursor
+    assert {u.order_id for u in first.rows}.isdisjoint({u.order_id for u in second.rows})
