@@ -128,7 +128,7 @@ class CodeUseTable(tables.Table):
         number = getattr(record, "order_number", None)
         if number is None:
             return f"id {record.order_id}"
-        return format_html('<a href="{}">#{}</a>', f"/orders/{number}/", number)
+        return format_html('<a href="{}">#{}</a>', reverse("orders:detail", args=[number]), number)
 
     def render_customer_id(self, record):
         name = getattr(record, "customer_name", None)

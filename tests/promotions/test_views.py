@@ -10,7 +10,7 @@ from promotions.models import CodeUse, Promotion, PromotionItem, TaxRate, TaxSet
 from promotions.pricing import COMBINATION_RULES
 from promotions.services import code_uses_redeem
 from shipping.models import ShippingMethod
-from tests.factories import ProfileFactory, VariantFactory
+from tests.factories import ProfileFactory, VariantFactory, order_with_lines
 
 from .factories import PromotionFactory, PromotionItemFactory, TaxRateFactory
 
@@ -299,3 +299,11 @@ def test_a_promotions_uses_page_by_keyset(staff_client):
     second = staff_client.get(url, {"after": first.next_cursor}).context["page"]
     assert len(second.rows) == 5 and second.previous_cursor and not second.next_cursor
     assert {u.order_id for u in first.rows}.isdisjoint({u.order_id for u in second.rows})
+
+
+def test_a_use_links_to_its_order_by_number(staff_client):
+    order = order_with_lines(lines=1)
+    promotion = PromotionFactory(code="SAVE10")
+    code_uses_redeem(code_ids=[promotion.pk], customer_id=None, order_id=order.pk)
+    html = staff_client.get(reverse("promotions:uses", args=[promotion.pk])).content.decode()
+    assert f'href="{reverse("orders:detail", args=[order.number])}">#{order.number}</a>' in html
