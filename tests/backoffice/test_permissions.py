@@ -375,7 +375,7 @@ ROUTES = {
     ),
     "promotion sku search": (
         "get",
-        lambda o: reverse("promotions:sku_search") + "?sku_q=sk",
+        lambda o: reverse("promotions:sku_search"),
         None,
         HTMX,
     ),
