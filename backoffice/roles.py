@@ -54,6 +54,11 @@ STAFF_PERMISSIONS = [
     # Staff export what their lists show (CSV, XLSX); each sees only their own exports.
     "reports.add_export",
     "reports.view_export",
+    # Staff key in orders taken by phone (seed 003): their own drafts, placed as orders.
+    "entry.view_draft",
+    "entry.add_draft",
+    "entry.change_draft",
+    "entry.delete_draft",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,

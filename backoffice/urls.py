@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("shipping.urls")),
     path("", include("purchasing.urls")),
     path("", include("reports.urls")),
+    path("", include("entry.urls")),
 ]
