@@ -40,6 +40,7 @@ def _context(request, draft: Draft, step: str, **extra) -> dict:
     addresses = selectors.contact_addresses(profile_id=draft.profile_id)
     return {
         "draft": draft,
+        "draft_id": draft.pk,
         "step": step,
         "addresses": addresses,
         "ships": selectors.ships_anything(draft),

@@ -1,0 +1,94 @@
+"""Order entry's pages: each step renders in a pinned number of queries, and the forms post
+to the services (refusals shown, nothing changed)."""
+
+import pytest
+from django.urls import reverse
+
+from entry.models import Draft
+from orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+def url(name, draft, **kw):
+    return reverse(f"entry:{name}", kwargs={"pk": draft.pk, **kw})
+
+
+def test_start_from_the_plus_menu_opens_the_contact_step(clerk_client, clerk):
+    response = clerk_client.get(reverse("orders:list"))
+    assert b"Add cart order" in response.content and b"New order" in response.content
+    response = clerk_client.post(reverse("entry:start"))
+    draft = Draft.objects.get(owner=clerk)
+    assert response["Location"] == url("contact", draft)
+
+
+@pytest.mark.parametrize("step", ["contact", "items", "shipping", "review"])
+def test_step_pages_render_in_few_queries(
+    clerk_client, ready_draft, step, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(24):
+        response = clerk_client.get(url(step, ready_draft))
+    assert response.status_code == 200
+    assert b"Field Shirt" in response.content or step == "contact"
+
+
+def test_drafts_tab_lists_own_drafts(clerk_client, ready_draft, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = clerk_client.get(reverse("entry:drafts"))
+    assert f"Draft {ready_draft.pk}".encode() in response.content
+
+
+def test_contact_suggestions_as_typed_and_filtered(clerk_client, shop, ready_draft):
+    profile = shop["profile"]
+    response = clerk_client.get(
+        url("contact_suggestions", ready_draft), {"q": profile.last_name[:3]}
+    )
+    assert str(profile).encode() in response.content
+    response = clerk_client.get(
+        url("contact_suggestions", ready_draft),
+        {"city": shop["home"].city, "domain": "example.com"},
+    )
+    assert str(profile).encode() in response.content
+    response = clerk_client.get(url("contact_suggestions", ready_draft), {"ordered_before": "on"})
+    assert str(profile).encode() not in response.content
+
+
+def test_item_dialog_finds_a_product_and_adds_a_variant(clerk_client, shop, ready_draft):
+    response = clerk_client.get(url("product_search", ready_draft), {"q": "field sh"})
+    assert b"Field Shirt" in response.content
+    response = clerk_client.get(
+        url("item_dialog", ready_draft), {"product": shop["small"].product_id}
+    )
+    assert b"size: L" in response.content and b"5 in stock" in response.content
+    response = clerk_client.post(
+        url("line_save", ready_draft), {"product": shop["small"].product_id, "quantity": "1"}
+    )
+    assert b"Choose the item&#x27;s variant" in response.content
+    response = clerk_client.post(
+        url("line_save", ready_draft),
+        {"product": shop["small"].product_id, "variant": shop["large"].pk, "quantity": "1"},
+    )
+    assert response.status_code == 204 and response["HX-Redirect"] == url("items", ready_draft)
+    assert ready_draft.lines.count() == 2
+
+
+def test_place_from_review_lands_on_the_order(clerk_client, ready_draft):
+    response = clerk_client.post(url("place", ready_draft), {"payment": "later"})
+    order = Order.objects.get()
+    assert response["Location"] == order.get_absolute_url()
+    response = clerk_client.get(order.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_place_refused_shows_the_reason_and_keeps_the_draft(clerk_client, shop, ready_draft):
+    shop["small"].__class__.objects.filter(pk=shop["small"].pk).update(price="25.00")
+    response = clerk_client.post(url("place", ready_draft), {"payment": "later"})
+    assert response.status_code == 200
+    assert b"changed from 20.00 to 25.00" in response.content
+    assert Draft.objects.filter(pk=ready_draft.pk).exists()
