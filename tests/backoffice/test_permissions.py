@@ -415,6 +415,13 @@ ROUTES = {
     ),
     "draft review": ("get", lambda o: _entry(o, "review"), None),
     "draft place": ("post", lambda o: _entry(o, "place"), {"payment": "later"}),
+    "packing slip": (
+        "get",
+        lambda o: reverse(
+            "shipping:packing_slip", kwargs={"number": o["entered_order"].number, "position": 0}
+        ),
+        None,
+    ),
 }
 
 EXPECTED = {
@@ -537,6 +544,8 @@ EXPECTED = {
     "draft shipping save": (LOGIN, REDIRECT, REDIRECT),
     "draft review": (LOGIN, OK, OK),
     "draft place": (LOGIN, REDIRECT, REDIRECT),
+    # Staff who ship print each address's packing slip.
+    "packing slip": (LOGIN, OK, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
 MATRIX = [
@@ -610,6 +619,16 @@ def _entry_draft(o):
     return draft
 
 
+def _entered_order(o):
+    from entry import placing
+    from orders.actors import Actor
+
+    draft = o["entry_draft"]
+    return placing.draft_place(
+        draft_id=draft.pk, owner=draft.owner, payment=placing.Payment(), actor=Actor.system()
+    ).order
+
+
 def _entry(o, name: str) -> str:
     return reverse(f"entry:{name}", kwargs={"pk": o["entry_draft"].pk})
 
@@ -637,6 +656,7 @@ MAKERS = {
     "product": lambda o: ProductVendorFactory(is_default=True).product,
     "entry_shop": lambda o: entry_shop(),
     "entry_draft": _entry_draft,
+    "entered_order": _entered_order,
 }
 
 

@@ -92,3 +92,34 @@ def test_place_refused_shows_the_reason_and_keeps_the_draft(clerk_client, shop, 
     assert response.status_code == 200
     assert b"changed from 20.00 to 25.00" in response.content
     assert Draft.objects.filter(pk=ready_draft.pk).exists()
+
+
+def test_order_page_groups_lines_by_address_with_gift_slips(
+    clerk_client, shop, clerk, ready_draft, django_assert_max_num_queries
+):
+    from entry import placing, services
+    from orders.actors import Actor
+
+    line = ready_draft.lines.get()
+    services.draft_shipping_set(
+        draft_id=ready_draft.pk,
+        owner=clerk,
+        allocations=[
+            services.Allocation(line.pk, shop["home"].pk, 1),
+            services.Allocation(line.pk, shop["other"].pk, 1, is_gift=True),
+        ],
+        speeds={shop["home"].pk: shop["standard"].pk, shop["other"].pk: shop["express"].pk},
+        ship_to_many=True,
+    )
+    order = placing.draft_place(
+        draft_id=ready_draft.pk, owner=clerk, payment=placing.Payment(), actor=Actor.of(clerk)
+    ).order
+    page = clerk_client.get(order.get_absolute_url()).content.decode()
+    assert page.count("Packing slip") == 2 and "Overnight" in page and "Gift" in page
+    slip = reverse("shipping:packing_slip", kwargs={"number": order.number, "position": 0})
+    with django_assert_max_num_queries(12):
+        first = clerk_client.get(slip).content.decode()
+    assert "$20.00" in first and "Gift" not in first
+    slip = reverse("shipping:packing_slip", kwargs={"number": order.number, "position": 1})
+    gift = clerk_client.get(slip).content.decode()
+    assert "$20.00" not in gift and "prices are left off" in gift
