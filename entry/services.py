@@ -12,7 +12,8 @@ from django.utils import timezone
 from catalog.models import Variant
 from customers.models import Address, Profile
 from customers.services import CustomerError, address_add, profile_create
-from promotions.selectors import promotion_choices, promotion_items
+from promotions.models import Promotion
+from promotions.selectors import promotion_by_code, promotion_choices, promotion_items
 from shipping.models import ShippingMethod
 
 from .models import Draft, DraftAllocation, DraftDestination, DraftLine
@@ -230,11 +231,16 @@ def draft_promotion_remove(*, draft_id: int, owner, promotion_id: int) -> int:
 @transaction.atomic
 def draft_code_add(*, draft_id: int, owner, code: str) -> str:
     """Enter a promo code. Priced with it first: a code promotions refuse (unknown, expired,
-    used up, minimum not met, does not combine…) is not kept, and the reason is raised."""
+    used up, minimum not met, does not combine…) is not kept, and the reason is raised. A
+    product promotion's code adds the promotion (its items), as picking it does."""
     draft = _locked(draft_id, owner)
     code = code.strip()
     if not code:
         raise EntryError("Enter a code.", "code")
+    promotion = promotion_by_code(code=code)
+    if promotion is not None and promotion.kind == Promotion.Kind.PRODUCT:
+        draft_promotion_add(draft_id=draft_id, owner=owner, promotion_id=promotion.pk)
+        return code
     if code.upper() in (c.upper() for c in draft.codes):
         raise EntryError(f"“{code}” is on the order already.", "code")
     if len(draft.codes) >= MAX_CODES:

@@ -219,3 +219,56 @@ def test_another_users_draft_is_not_theirs(shop, clerk, ready_draft):
         services.draft_discard(draft_id=ready_draft.pk, owner=other)
     services.draft_discard(draft_id=ready_draft.pk, owner=clerk)
     assert not Draft.objects.exists()
+
+
+def test_a_product_promotions_code_adds_its_items(shop, clerk, ready_draft):
+    Promotion.objects.filter(pk=shop["bundle"].pk).update(code="MUGS")
+    services.draft_code_add(draft_id=ready_draft.pk, owner=clerk, code="mugs")
+    assert ready_draft.lines.filter(promotion_id=shop["bundle"].pk).count() == 1
+    assert Draft.objects.get(pk=ready_draft.pk).codes == []  # the lines carry it
+
+
+def test_editing_a_line_takes_the_variant_and_its_price_now(shop, clerk, ready_draft):
+    line = ready_draft.lines.get()
+    Variant.objects.filter(pk=shop["large"].pk).update(price=Decimal("24.00"))
+    services.draft_line_edit(
+        draft_id=ready_draft.pk,
+        owner=clerk,
+        line_id=line.pk,
+        variant_id=shop["large"].pk,
+        quantity=3,
+    )
+    line.refresh_from_db()
+    assert (line.variant_id, line.quantity, line.unit_price) == (
+        shop["large"].pk,
+        3,
+        Decimal("24.00"),
+    )
+    # Where items go is asked again: the shipping step comes back.
+    assert not ready_draft.destinations.exists()
+    with pytest.raises(services.EntryError, match="Shipping details"):
+        place(ready_draft, clerk)
+
+
+def test_charging_the_card_pays_it_after_placing(shop, clerk, ready_draft):
+    from tests.payments.factories import GatewayFactory
+
+    GatewayFactory(kind="test", is_active=True)
+    placed = place(ready_draft, clerk, choice=Draft.Payment.CHARGE, card_token="tok_approve")
+    assert placed.order.status == OrderStatus.IN_PROCESS
+    assert "approved" in placed.message.lower()
+
+
+def test_a_declined_card_leaves_the_order_pending(shop, clerk, ready_draft):
+    from tests.payments.factories import GatewayFactory
+
+    GatewayFactory(kind="test", is_active=True)
+    placed = place(ready_draft, clerk, choice=Draft.Payment.CHARGE, card_token="tok_decline")
+    assert placed.order.status == OrderStatus.PENDING
+    assert "declined" in placed.message
+
+
+def test_no_gateway_places_it_unpaid_and_says_so(shop, clerk, ready_draft):
+    placed = place(ready_draft, clerk, choice=Draft.Payment.CHARGE, card_token="tok_approve")
+    assert placed.order.status == OrderStatus.PENDING
+    assert "not charged" in placed.message
