@@ -59,6 +59,10 @@ STAFF_PERMISSIONS = [
     "entry.add_draft",
     "entry.change_draft",
     "entry.delete_draft",
+    # Staff taking orders by phone read the promotions, their uses and the tax rates.
+    "promotions.view_promotion",
+    "promotions.view_codeuse",
+    "promotions.view_taxrate",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,
@@ -110,6 +114,14 @@ ADMIN_PERMISSIONS = [
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",
+    # Promotions, codes and tax rates (Settings → Promotions, Tax rates).
+    "promotions.add_promotion",
+    "promotions.change_promotion",
+    "promotions.add_taxrate",
+    "promotions.change_taxrate",
+    "promotions.delete_taxrate",
+    "promotions.view_taxsettings",
+    "promotions.change_taxsettings",
 ]
 ROLE_PERMISSIONS = {ORDER_STAFF: STAFF_PERMISSIONS, STORE_ADMIN: ADMIN_PERMISSIONS}
 

@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("purchasing.urls")),
     path("", include("reports.urls")),
     path("", include("entry.urls")),
+    path("", include("promotions.urls")),
 ]

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -630,6 +630,102 @@ def shipping_methods_ensure() -> int:
             DEMO_SHIPPING_METHODS
         )
     )
+    return len(made)
+
+
+# ---- Promotions and tax rates for the demo (issue 13) ---------------------------------------
+
+DEMO_TAX_RATES = [
+    ("US", "", "5.000", "Sales tax"),
+    ("US", "CA", "7.250", "California sales tax"),
+    ("US", "NY", "8.875", "New York sales tax"),
+    ("US", "TX", "6.250", "Texas sales tax"),
+    ("CA", "", "5.000", "GST"),
+    ("GB", "", "20.000", "VAT"),
+    ("DE", "", "19.000", "MwSt"),
+]
+
+
+def _demo_promotions() -> list:
+    from promotions.models import Promotion
+
+    kind, pct, fixed = Promotion.Kind, Promotion.DiscountType.PERCENT, Promotion.DiscountType.FIXED
+    now = datetime.now(UTC)
+    return [
+        Promotion(
+            kind=kind.ORDER_CODE,
+            name="Save 10%",
+            code="SAVE10",
+            discount_type=pct,
+            amount=Decimal("10"),
+            minimum_subtotal=Decimal("50"),
+        ),
+        Promotion(
+            kind=kind.ORDER_CODE,
+            name="Five off",
+            code="FIVEOFF",
+            discount_type=fixed,
+            amount=Decimal("5"),
+            usage_limit=100,
+            per_customer_limit=1,
+        ),
+        Promotion(
+            kind=kind.FREE_SHIPPING,
+            name="Free shipping",
+            code="FREESHIP",
+            minimum_subtotal=Decimal("40"),
+        ),
+        Promotion(
+            kind=kind.ITEM_CODE,
+            name="20% off selected items",
+            code="ITEM20",
+            discount_type=pct,
+            amount=Decimal("20"),
+        ),
+        Promotion(kind=kind.PRODUCT, name="Gift set", code="GIFTSET", usage_limit=500),
+        Promotion(
+            kind=kind.ORDER_CODE,
+            name="Spring sale (ended)",
+            code="SPRING",
+            discount_type=pct,
+            amount=Decimal("15"),
+            starts_at=now - timedelta(days=90),
+            ends_at=now - timedelta(days=30),
+        ),
+    ]
+
+
+def promotions_ensure() -> int:
+    """The demo's promotions of every kind and its tax rates, when the store has none yet (a
+    store's own are never touched). Returns how many promotions were created."""
+    from catalog.models import Variant
+    from promotions.models import Promotion, PromotionItem, TaxRate
+
+    if not TaxRate.objects.exists():
+        TaxRate.objects.bulk_create(
+            TaxRate(country=c, region=r, rate=Decimal(rate), name=n)
+            for c, r, rate, n in DEMO_TAX_RATES
+        )
+    if Promotion.objects.exists():
+        return 0
+    variants = list(
+        Variant.objects.filter(product__is_active=True, product__is_shippable=True)
+        .select_related("product")
+        .order_by("id")[:4]
+    )
+    made = Promotion.objects.bulk_create(_demo_promotions())
+    by_code = {p.code: p for p in made}
+    if variants:
+        by_code["ITEM20"].products.set([v.product_id for v in variants[:2]])
+        PromotionItem.objects.bulk_create(
+            PromotionItem(
+                promotion=by_code["GIFTSET"],
+                variant=variant,
+                quantity=1,
+                unit_discount=(variant.price / 2).quantize(Decimal("0.01")),
+            )
+            for variant in variants[2:4]
+        )
     return len(made)
 
 

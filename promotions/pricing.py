@@ -169,6 +169,8 @@ class PricingRules:
     tax_rates: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     tax_shipping: bool = False
     places: int = 2
+    # The codes as entered, in order: what `quote` applies when not given codes of its own.
+    entered: tuple[str, ...] = ()
 
     @property
     def quantum(self) -> Decimal:
@@ -464,9 +466,11 @@ def quote(
     lines: Sequence[CartLine],
     destinations: Sequence[Destination],
     rules: PricingRules,
-    codes: Sequence[str] = (),
+    codes: Sequence[str] | None = None,
 ) -> Quote:
-    """The priced cart. Never raises for a bad code: it is in `refused`, with its reason."""
+    """The priced cart. Never raises for a bad code: it is in `refused`, with its reason.
+    `codes` default to the ones the rules were loaded for (`rules.entered`)."""
+    codes = rules.entered if codes is None else codes
     zero = money(ZERO, rules.quantum)
     work = _Work(lines, rules, item=[zero] * len(lines), order=[zero] * len(lines))
     promotion_ids = list(dict.fromkeys(ln.promotion_id for ln in lines if ln.promotion_id))

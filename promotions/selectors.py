@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Concat, Lower
 
+from catalog.models import Variant
 from core import keyset
+from customers.models import Profile
 
 from . import pricing
 from .filters import PromotionFilter
@@ -34,27 +37,37 @@ def promotion_rule(
         usage_limit=promotion.usage_limit,
         uses=promotion.uses,
         per_customer_limit=promotion.per_customer_limit,
-        customer_uses=promotion.customer_uses,
-        product_ids=frozenset(i for i in promotion.product_ids if i is not None),
-        variant_ids=frozenset(i for i in promotion.variant_ids if i is not None),
+        customer_uses=getattr(promotion, "customer_uses", 0),
+        product_ids=frozenset(i for i in getattr(promotion, "product_ids", ()) if i is not None),
+        variant_ids=frozenset(i for i in getattr(promotion, "variant_ids", ()) if i is not None),
         items=items,
     )
 
 
 def _promotions(codes: Sequence[str], promotion_ids: Sequence[int], customer_id: int | None):
+    """The promotions asked for, each with its targets and this customer's unreleased uses as
+    per-row subqueries (joins would multiply a popular code's uses by its targets)."""
     wanted = [c.strip().lower() for c in codes if c.strip()]
     if not wanted and not promotion_ids:
         return []
-    held = Q(code_uses__customer_id=customer_id, code_uses__released_at__isnull=True)
+    mine = OuterRef("pk")
+    products = Promotion.products.through.objects.filter(promotion_id=mine).values("product_id")
+    variants = Promotion.variants.through.objects.filter(promotion_id=mine).values("variant_id")
+    held = (
+        CodeUse.objects.filter(promotion_id=mine, customer_id=customer_id, released_at=None)
+        .order_by()
+        .values("promotion_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return list(
         Promotion.objects.annotate(code_lower=Lower("code"))
-        .filter(Q(code_lower__in=wanted) | Q(pk__in=list(promotion_ids)))
+        # `~Q(code="")` lets the partial unique index on lower(code) serve the lookup.
+        .filter((Q(code_lower__in=wanted) & ~Q(code="")) | Q(pk__in=list(promotion_ids)))
         .annotate(
-            product_ids=ArrayAgg("products__id", distinct=True, default=[]),
-            variant_ids=ArrayAgg("variants__id", distinct=True, default=[]),
-            customer_uses=Count("code_uses", filter=held, distinct=True)
-            if customer_id is not None
-            else Count("code_uses", filter=Q(pk__in=[])),
+            product_ids=ArraySubquery(products),
+            variant_ids=ArraySubquery(variants),
+            customer_uses=Coalesce(Subquery(held), 0) if customer_id is not None else Value(0),
         )
     )
 
@@ -64,6 +77,12 @@ def _tax_rates() -> dict[tuple[str, str], pricing.Decimal]:
         (country.upper(), region.strip().lower()): rate
         for country, region, rate in TaxRate.objects.values_list("country", "region", "rate")
     }
+
+
+def tax_shipping() -> bool:
+    """The setting, read without creating its row (a read never writes)."""
+    value = TaxSettings.objects.filter(pk=1).values_list("tax_shipping", flat=True).first()
+    return bool(value)
 
 
 def pricing_rules(
@@ -90,8 +109,9 @@ def pricing_rules(
         promotions=rules,
         codes={p.code.lower(): p.pk for p in promotions if p.code},
         tax_rates=_tax_rates(),
-        tax_shipping=TaxSettings.load().tax_shipping,
+        tax_shipping=tax_shipping(),
         places=settings.STORE_CURRENCY_PLACES,
+        entered=tuple(codes),
     )
 
 
@@ -108,7 +128,7 @@ def quote_cart(
     rules = pricing_rules(
         codes=codes, customer_id=customer_id, now=now, promotion_ids=promotion_ids
     )
-    return pricing.quote(lines, destinations, rules, codes)
+    return pricing.quote(lines, destinations, rules)
 
 
 def promotion_choices(*, now: datetime) -> list[Promotion]:
@@ -125,6 +145,40 @@ def promotion_items(*, promotion_id: int) -> list[PromotionItem]:
         .select_related("variant__product")
         .order_by("id")
     )
+
+
+def variants_by_sku(*, skus: Sequence[str]) -> dict[str, Variant]:
+    """The variants with these SKUs (exact), by SKU; one query."""
+    if not skus:
+        return {}
+    return {
+        v.sku: v
+        for v in Variant.objects.filter(sku__in=list(skus)).only("id", "sku", "product_id", "price")
+    }
+
+
+def promotion_target_skus(*, promotion_id: int) -> tuple[list[str], list[str]]:
+    """An item code's targets as SKUs: one SKU per whole product (its first), each variant's."""
+    products = (
+        Variant.objects.filter(
+            product__in=Promotion.products.through.objects.filter(promotion_id=promotion_id).values(
+                "product_id"
+            )
+        )
+        .order_by("product_id", "sku")
+        .distinct("product_id")
+        .values_list("sku", flat=True)
+    )
+    variants = (
+        Variant.objects.filter(
+            pk__in=Promotion.variants.through.objects.filter(promotion_id=promotion_id).values(
+                "variant_id"
+            )
+        )
+        .order_by("sku")
+        .values_list("sku", flat=True)
+    )
+    return sorted(products), list(variants)
 
 
 def promotion_by_code(*, code: str) -> Promotion | None:
@@ -146,13 +200,13 @@ _SORT = "-id"
 @dataclass
 class PromotionPage:
     rows: list[Promotion]
-    filterset: PromotionFilter
+    filterset: PromotionFilter | None
     next_cursor: str | None = None
     previous_cursor: str | None = None
 
     @property
     def active(self) -> dict:
-        return self.filterset.active
+        return self.filterset.active if self.filterset is not None else {}
 
 
 def _cursor(promotion: Promotion) -> str:
@@ -184,8 +238,48 @@ def promotion_list(*, filters: Mapping, now: datetime) -> PromotionPage:
     return page
 
 
-def code_use_list(*, promotion_id: int, limit: int = 200) -> list[CodeUse]:
-    """The promotion's most recent uses, newest first."""
-    return list(
-        CodeUse.objects.filter(promotion_id=promotion_id).order_by("-used_at", "-id")[:limit]
+USE_KEYS = [("used_at", True), ("id", True)]
+_USE_SORT = "-used_at"
+# Orders sit above this app: a use names its order by id, and the list shows the order's
+# number read by SQL, without importing orders.
+_ORDER_NUMBER = "(SELECT o.number FROM orders_order o WHERE o.id = promotions_codeuse.order_id)"
+
+
+def _use_cursor(use: CodeUse) -> str:
+    return keyset.cursor_encode(_USE_SORT, [use.used_at, use.pk])
+
+
+def code_use_list(*, promotion_id: int, filters: Mapping) -> PromotionPage:
+    """A page of a promotion's uses, newest first, with each order's number and the customer's
+    name; keyset paged by `after`/`before`. One query."""
+    names = Profile.objects.filter(pk=OuterRef("customer_id")).annotate(
+        full=Concat("first_name", Value(" "), "last_name")
     )
+    queryset = CodeUse.objects.filter(
+        promotion_id=promotion_id
+    ).annotate(
+        order_number=RawSQL(_ORDER_NUMBER, []),  # noqa: S611 (a constant, no input)
+        customer_name=Subquery(names.values("full")[:1]),
+    )
+    fields = [CodeUse._meta.get_field(name) for name, _ in USE_KEYS]
+    window = keyset.window(
+        queryset,
+        USE_KEYS,
+        per_page=PER_PAGE,
+        after=keyset.cursor_decode(filters.get("after", ""), _USE_SORT, fields)
+        if filters.get("after")
+        else None,
+        before=keyset.cursor_decode(filters.get("before", ""), _USE_SORT, fields)
+        if filters.get("before")
+        else None,
+    )
+    page = PromotionPage(window.rows, filterset=None)
+    if window.rows:
+        page.next_cursor = _use_cursor(window.rows[-1]) if window.has_next else None
+        page.previous_cursor = _use_cursor(window.rows[0]) if window.has_previous else None
+    return page
+
+
+def tax_rate_list() -> list[TaxRate]:
+    """Every tax rate by country, then region (the whole country first)."""
+    return list(TaxRate.objects.order_by("country", "region", "id"))

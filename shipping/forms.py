@@ -226,3 +226,43 @@ class CarrierSettingsForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+
+
+class ShippingMethodForm(forms.ModelForm):
+    """A shipping speed as store admins set it up in Settings → Shipping speeds."""
+
+    class Meta:
+        model = ShippingMethod
+        fields = [
+            "name",
+            "speed",
+            "days_min",
+            "days_max",
+            "price",
+            "free_from_subtotal",
+            "carrier",
+            "position",
+            "is_active",
+        ]
+        labels = {
+            "speed": "Speed",
+            "days_min": "Fewest days",
+            "days_max": "Most days",
+            "free_from_subtotal": "Free from a subtotal of",
+            "is_active": "Active",
+        }
+        help_texts = {"is_active": "Only active speeds can be chosen for new orders."}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        taken = ShippingMethod.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"There is already a shipping speed named “{name}”.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("days_min"), cleaned.get("days_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("days_max", "The most days cannot be fewer than the fewest days.")
+        return cleaned

@@ -3,6 +3,8 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from core.formatting import money_label
+
 from .models import Carrier
 
 
@@ -34,3 +36,43 @@ class CarrierTable(tables.Table):
         if value:
             return format_html('<span class="badge status-paid">{}</span>', "Active")
         return format_html('<span class="badge status-complete">{}</span>', "Inactive")
+
+
+class ShippingMethodTable(tables.Table):
+    """Settings → Shipping speeds: what staff choose per address on a back-office order."""
+
+    name = tables.Column(linkify=("shipping:shipping_method_edit", {"pk": tables.A("pk")}))
+    transit = tables.Column(verbose_name="Speed", empty_values=(), accessor="transit_time")
+    price = tables.Column(
+        verbose_name="Price", attrs={"th": {"class": "num"}, "td": {"class": "num"}}
+    )
+    free_from_subtotal = tables.Column(
+        verbose_name="Free from",
+        empty_values=(),
+        attrs={"th": {"class": "num"}, "td": {"class": "num"}},
+    )
+    carrier = tables.Column(verbose_name="Carrier", empty_values=())
+    is_active = tables.Column(verbose_name="State")
+
+    class Meta:
+        orderable = False
+        template_name = "tables/table.html"
+        attrs = {"class": "grid shipping-methods-grid", "th": {"scope": "col"}}
+        row_attrs = {"class": lambda record: "" if record.is_active else "row-muted"}
+        empty_text = "No shipping speeds yet: add one so back-office orders can ship."
+
+    def render_price(self, value):
+        return money_label(value)
+
+    def render_free_from_subtotal(self, value):
+        return money_label(value) if value is not None else "—"
+
+    def render_carrier(self, value):
+        return (
+            value.name
+            if value
+            else format_html('<span class="muted">{}</span>', "Chosen when shipped")
+        )
+
+    def render_is_active(self, value):
+        return "Active" if value else "Inactive"

@@ -8,6 +8,15 @@ urlpatterns = [
     path("settings/carriers/", views.carrier_list, name="carrier_list"),
     path("settings/carriers/new/", views.carrier_create, name="carrier_create"),
     path("settings/carriers/<int:pk>/", views.carrier_edit, name="carrier_edit"),
+    path("settings/shipping-speeds/", views.shipping_method_list, name="shipping_method_list"),
+    path(
+        "settings/shipping-speeds/new/", views.shipping_method_create, name="shipping_method_create"
+    ),
+    path(
+        "settings/shipping-speeds/<int:pk>/",
+        views.shipping_method_edit,
+        name="shipping_method_edit",
+    ),
     path("track/", views.track_lookup, name="track_lookup"),
     path("track/<str:token>/", views.track, name="track"),
     path("orders/<int:number>/shipments/", views.shipment_record, name="shipment_record"),

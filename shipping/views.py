@@ -18,10 +18,11 @@ from .forms import (
     CarrierSettingsForm,
     RowShipmentForm,
     ShipmentForm,
+    ShippingMethodForm,
     TrackingLookupForm,
     TrackingNumberForm,
 )
-from .models import Carrier, TrackingNumber
+from .models import Carrier, ShippingMethod, TrackingNumber
 from .moves import row_form_context
 from .panels import keep_shipment_form, keep_tracking_form
 from .services import (
@@ -31,10 +32,11 @@ from .services import (
     carrier_save,
     lines_flag_sent,
     shipment_create,
+    shipping_method_save,
     tracking_link_revoke,
     tracking_number_update,
 )
-from .tables import CarrierTable
+from .tables import CarrierTable, ShippingMethodTable
 
 VIEW_ORDERS = "orders.view_order"
 
@@ -311,3 +313,44 @@ def packing_slip(request, number: int, position: int):
         "has_gift": any(line.is_gift for line in lines),
     }
     return render(request, "shipping/packing_slip.html", context)
+
+
+# ---- Shipping speeds (store admins, Settings → Shipping speeds) ----------------------------
+
+SPEEDS = ["shipping.view_shippingmethod", "shipping.change_shippingmethod"]
+
+
+@never_cache
+@require_GET
+@permission_required(SPEEDS, raise_exception=True)
+def shipping_method_list(request):
+    table = ShippingMethodTable(
+        ShippingMethod.objects.select_related("carrier").order_by("position", "name", "id")
+    )
+    return render(request, "settings/shipping_method_list.html", {"table": table})
+
+
+def _shipping_method_page(request, form: ShippingMethodForm, method: ShippingMethod | None):
+    if request.method == "POST" and form.is_valid():
+        saved = shipping_method_save(method=form.save(commit=False))
+        messages.success(request, f"“{saved.name}” is saved.")
+        return redirect("shipping:shipping_method_list")
+    return render(request, "settings/shipping_method_form.html", {"form": form, "method": method})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required([*SPEEDS, "shipping.add_shippingmethod"], raise_exception=True)
+def shipping_method_create(request):
+    return _shipping_method_page(request, ShippingMethodForm(request.POST or None), None)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required(SPEEDS, raise_exception=True)
+def shipping_method_edit(request, pk: int):
+    method = ShippingMethod.objects.filter(pk=pk).first()
+    if method is None:
+        raise Http404("No such shipping speed.")
+    form = ShippingMethodForm(request.POST or None, instance=method)
+    return _shipping_method_page(request, form, method)

@@ -13,7 +13,7 @@ from orders.models import OrderStatus, SavedView
 from payments.models import Gateway, Payment
 from purchasing.models import PurchaseOrder
 from reports.models import Export
-from shipping.models import Carrier, Shipment, ShipmentLine, TrackingNumber
+from shipping.models import Carrier, Shipment, ShipmentLine, ShippingMethod, TrackingNumber
 from shipping.tracking import tracking_token_for
 from tests.entry.factories import entry_shop
 from tests.factories import (
@@ -26,6 +26,7 @@ from tests.factories import (
 )
 from tests.invoicing.conftest import paid_invoice
 from tests.payments.factories import GatewayFactory
+from tests.promotions.factories import PromotionFactory, TaxRateFactory
 
 ORDER_NUMBER = 777001
 LOGIN = "login"  # the LoginRequiredMiddleware sends anonymous users to settings.LOGIN_URL
@@ -422,6 +423,78 @@ ROUTES = {
         ),
         None,
     ),
+    # Promotions, tax rates and shipping speeds (Settings).
+    "promotion list": ("get", lambda o: reverse("promotions:list"), None),
+    "promotion form": ("get", lambda o: reverse("promotions:create", args=["order_code"]), None),
+    "promotion create": (
+        "post",
+        lambda o: reverse("promotions:create", args=["order_code"]),
+        {"name": "Ten off", "code": "TENOFF", "discount_type": "percent", "amount": "10"},
+    ),
+    "promotion edit form": (
+        "get",
+        lambda o: reverse("promotions:edit", args=[o["promotion"].pk]),
+        None,
+    ),
+    "promotion edit": (
+        "post",
+        lambda o: reverse("promotions:edit", args=[o["promotion"].pk]),
+        {"name": "Renamed", "code": "RENAMED", "discount_type": "fixed", "amount": "5"},
+    ),
+    "promotion deactivate": (
+        "post",
+        lambda o: reverse("promotions:deactivate", args=[o["promotion"].pk]),
+        None,
+    ),
+    "promotion uses": (
+        "get",
+        lambda o: reverse("promotions:uses", args=[o["promotion"].pk]),
+        None,
+    ),
+    "tax rate list": ("get", lambda o: reverse("promotions:tax_rate_list"), None),
+    "tax rate form": ("get", lambda o: reverse("promotions:tax_rate_create"), None),
+    "tax rate create": (
+        "post",
+        lambda o: reverse("promotions:tax_rate_create"),
+        {"country": "US", "region": "CA", "rate": "7.25", "name": "CA sales tax"},
+    ),
+    "tax rate edit form": (
+        "get",
+        lambda o: reverse("promotions:tax_rate_edit", args=[o["tax_rate"].pk]),
+        None,
+    ),
+    "tax rate edit": (
+        "post",
+        lambda o: reverse("promotions:tax_rate_edit", args=[o["tax_rate"].pk]),
+        {"country": "DE", "region": "", "rate": "19", "name": "MwSt"},
+    ),
+    "tax rate delete": (
+        "post",
+        lambda o: reverse("promotions:tax_rate_delete", args=[o["tax_rate"].pk]),
+        None,
+    ),
+    "tax shipping setting": (
+        "post",
+        lambda o: reverse("promotions:tax_settings"),
+        {"tax_shipping": "on"},
+    ),
+    "shipping speed list": ("get", lambda o: reverse("shipping:shipping_method_list"), None),
+    "shipping speed form": ("get", lambda o: reverse("shipping:shipping_method_create"), None),
+    "shipping speed create": (
+        "post",
+        lambda o: reverse("shipping:shipping_method_create"),
+        {"name": "Overnight", "price": "19.00", "position": "3", "is_active": "on"},
+    ),
+    "shipping speed edit form": (
+        "get",
+        lambda o: reverse("shipping:shipping_method_edit", args=[o["shipping_method"].pk]),
+        None,
+    ),
+    "shipping speed edit": (
+        "post",
+        lambda o: reverse("shipping:shipping_method_edit", args=[o["shipping_method"].pk]),
+        {"name": "Two-day", "price": "9.00", "position": "2", "is_active": "on"},
+    ),
 }
 
 EXPECTED = {
@@ -546,6 +619,27 @@ EXPECTED = {
     "draft place": (LOGIN, REDIRECT, REDIRECT),
     # Staff who ship print each address's packing slip.
     "packing slip": (LOGIN, OK, OK),
+    # Staff read promotions, their uses and the tax rates; only admins change them, the
+    # tax-shipping setting and the shipping speeds.
+    "promotion list": (LOGIN, OK, OK),
+    "promotion form": (LOGIN, FORBIDDEN, OK),
+    "promotion create": (LOGIN, FORBIDDEN, REDIRECT),
+    "promotion edit form": (LOGIN, FORBIDDEN, OK),
+    "promotion edit": (LOGIN, FORBIDDEN, REDIRECT),
+    "promotion deactivate": (LOGIN, FORBIDDEN, REDIRECT),
+    "promotion uses": (LOGIN, OK, OK),
+    "tax rate list": (LOGIN, OK, OK),
+    "tax rate form": (LOGIN, FORBIDDEN, OK),
+    "tax rate create": (LOGIN, FORBIDDEN, REDIRECT),
+    "tax rate edit form": (LOGIN, FORBIDDEN, OK),
+    "tax rate edit": (LOGIN, FORBIDDEN, REDIRECT),
+    "tax rate delete": (LOGIN, FORBIDDEN, REDIRECT),
+    "tax shipping setting": (LOGIN, FORBIDDEN, REDIRECT),
+    "shipping speed list": (LOGIN, FORBIDDEN, OK),
+    "shipping speed form": (LOGIN, FORBIDDEN, OK),
+    "shipping speed create": (LOGIN, FORBIDDEN, REDIRECT),
+    "shipping speed edit form": (LOGIN, FORBIDDEN, OK),
+    "shipping speed edit": (LOGIN, FORBIDDEN, REDIRECT),
 }
 ROLES = ("anonymous", "staff", "admin")
 MATRIX = [
@@ -657,6 +751,9 @@ MAKERS = {
     "entry_shop": lambda o: entry_shop(),
     "entry_draft": _entry_draft,
     "entered_order": _entered_order,
+    "promotion": lambda o: PromotionFactory(code="PERMS"),
+    "tax_rate": lambda o: TaxRateFactory(country="US", region="NY"),
+    "shipping_method": lambda o: ShippingMethod.objects.create(name="Ground", price="5.00"),
 }
 
 
@@ -759,6 +856,12 @@ FORM_PAGES = {
     "carrier edit",
     "vendor create",
     "vendor edit",
+    "promotion create",
+    "promotion edit",
+    "tax rate create",
+    "tax rate edit",
+    "shipping speed create",
+    "shipping speed edit",
 }
 POST_ONLY = [r for r, (method, *_) in ROUTES.items() if method == "post" and r not in FORM_PAGES]
 

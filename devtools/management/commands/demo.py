@@ -10,7 +10,12 @@ from backoffice.roles import user_create_with_role
 from catalog.models import Variant
 from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set
-from devtools.seeding import entry_demo_ensure, seed, shipping_methods_ensure
+from devtools.seeding import (
+    entry_demo_ensure,
+    promotions_ensure,
+    seed,
+    shipping_methods_ensure,
+)
 from orders.actors import Actor
 from orders.models import ApiKey, Channel, Order
 from orders.services import apikey_create
@@ -27,7 +32,8 @@ class Command(BaseCommand):
     help = (
         "Make the local demo ready (run by `make run` after migrate; safe to run again): "
         "demo data if there are no orders, the staff and admin logins, the anonymous profile, "
-        "shipping methods if there are none, and one API key per channel."
+        "shipping methods, promotions and tax rates if there are none, and one API key per "
+        "channel."
     )
 
     def add_arguments(self, parser):
@@ -49,6 +55,7 @@ class Command(BaseCommand):
         self._anonymous_profile()
         self._test_gateway()
         shipping_methods_ensure()
+        promotions_ensure()
         entry_demo_ensure()  # after the logins and speeds: keyed in by the staff login
         created = [
             (channel, name, *apikey_create(name=name, channel=channel, actor=Actor.system("Demo")))
