@@ -143,9 +143,14 @@ def _check_prices_and_stock(draft: Draft) -> None:
     for line in lines:
         variant = variants[line.variant_id]
         if variant.price != line.unit_price:
+            fix = (
+                "remove its promotion and add it again"
+                if line.promotion_id
+                else "edit the item to take the new price"
+            )
             raise EntryError(
                 f"The price of {variant.display_name} changed from {line.unit_price} to "
-                f"{variant.price} since it was added: edit the item to take the new price.",
+                f"{variant.price} since it was added: {fix}.",
                 "items",
             )
         wanted[variant.pk] = wanted.get(variant.pk, 0) + line.quantity

@@ -17,11 +17,11 @@
     if (closer) closer.closest("dialog").close();
   });
 
-  // What htmx swaps in takes the focus where its autofocus says (a dialog's search box,
-  // the variant choice, the quantity).
+  // A dialog's new body takes the focus where its autofocus says (the search box, the
+  // variant choice, the quantity); suggestions swapped in while typing leave it alone.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (!target || !target.closest("dialog")) return;
+    if (!target || !target.hasAttribute("data-dialog-body")) return;
     var focus = target.querySelector("[autofocus]") || target.querySelector("input, select, button");
     if (focus) focus.focus();
   });

@@ -139,6 +139,11 @@ def test_seed_003_end_to_end_ships_to_two_addresses(page, login, live_server):
     assert page.locator("#order-destinations .ship-item").count() == 2
     assert not Draft.objects.exists()
     assert_axe_clean(page)
+    # Each address has its packing slip; the gift's shows no prices.
+    page.locator("#order-destinations").get_by_role("link", name="Packing slip").nth(1).click()
+    page.get_by_text("prices are left off").wait_for()
+    assert "$20.00" not in page.locator("main").inner_text()
+    assert_axe_clean(page)
 
 
 def test_seed_003_digital_items_skip_shipping_and_complete(page, login, live_server):
@@ -174,6 +179,7 @@ def test_a_draft_is_resumed_from_the_drafts_tab(page, login, live_server):
     draft = Draft.objects.get()
     page.goto(f"{live_server.url}/orders/")
     page.get_by_role("link", name="Drafts").first.click()
+    assert_axe_clean(page)
     page.locator(f"#draft-{draft.pk}").get_by_role("link", name="Resume").click()
     page.get_by_role("heading", name="Contact", exact=True).wait_for()
     assert page.url.endswith(f"/orders/drafts/{draft.pk}/contact/")

@@ -272,3 +272,23 @@ def test_no_gateway_places_it_unpaid_and_says_so(shop, clerk, ready_draft):
     placed = place(ready_draft, clerk, choice=Draft.Payment.CHARGE, card_token="tok_approve")
     assert placed.order.status == OrderStatus.PENDING
     assert "not charged" in placed.message
+
+
+def test_a_draft_touches_no_stock_code_or_number_until_placed(shop, clerk, ready_draft):
+    from django.db import connection
+
+    def next_number():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT last_value, is_called FROM orders_order_number_seq")
+            return cursor.fetchone()
+
+    before = next_number()
+    services.draft_code_add(draft_id=ready_draft.pk, owner=clerk, code="FIVE")
+    services.draft_promotion_add(
+        draft_id=ready_draft.pk, owner=clerk, promotion_id=shop["bundle"].pk
+    )
+    assert next_number() == before
+    assert not Order.objects.exists() and not CodeUse.objects.exists()
+    assert Promotion.objects.filter(uses__gt=0).count() == 0
+    assert Variant.objects.get(pk=shop["small"].pk).stock == 5
+    assert Variant.objects.get(pk=shop["mug"].pk).stock == 100
