@@ -157,6 +157,19 @@ def test_seed_003_digital_items_skip_shipping_and_complete(page, login, live_ser
     page.get_by_role("button", name="Next: items").click()
     add_item(page, "guide ebook")
     page.locator("#draft-lines").get_by_text("EBOOK", exact=True).wait_for()
+    # Escape closes the dialog; the item's ⋯ menu edits it.
+    page.get_by_role("button", name="+ Add item").click()
+    wait_for_focus(page, "product-q")
+    page.keyboard.press("Escape")
+    expect(page.locator("#item-dialog")).not_to_be_visible()
+    page.get_by_label("Item actions for EBOOK").click()
+    page.get_by_role("button", name="Edit").click()
+    wait_for_focus(page, "line-quantity")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.get_by_text("Item saved.").wait_for()
+    assert Draft.objects.get().lines.get().quantity == 2
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("heading", name="Payment and placing").wait_for()  # no shipping step
