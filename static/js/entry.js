@@ -15,6 +15,10 @@
     }
     var closer = event.target.closest("[data-dialog-close]");
     if (closer) closer.closest("dialog").close();
+    // An item's ⋯ menu closes when clicking elsewhere, as the top bar's menus do.
+    document.querySelectorAll("details.line-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
   });
 
   // A dialog's new body takes the focus where its autofocus says (the search box, the
