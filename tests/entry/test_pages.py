@@ -152,3 +152,40 @@ def test_order_page_groups_lines_by_address_with_gift_slips(
     slip = reverse("shipping:packing_slip", kwargs={"number": order.number, "position": 1})
     gift = clerk_client.get(slip).content.decode()
     assert "$20.00" not in gift and "prices are left off" in gift
+
+
+def test_bad_contact_and_address_input_is_named_and_writes_nothing(clerk_client, shop, ready_draft):
+    from customers.models import Address, Profile
+
+    profiles, addresses = Profile.objects.count(), Address.objects.count()
+    response = clerk_client.post(url("contact_create", ready_draft), {"email": "not-an-email"})
+    assert b"Enter a valid email address." in response.content
+    response = clerk_client.post(url("contact_create", ready_draft), {})
+    assert b"A contact needs a name, a company or an email address." in response.content
+    response = clerk_client.post(url("address_add", ready_draft), {"line1": "1 Elm"})
+    assert b"Enter a city." in response.content and b"Enter a country." in response.content
+    assert (Profile.objects.count(), Address.objects.count()) == (profiles, addresses)
+
+
+def test_payment_input_refused_on_review_places_nothing(clerk_client, ready_draft):
+    response = clerk_client.post(url("place", ready_draft), {"payment": "charge"})
+    assert b"Enter the card&#x27;s token to charge it." in response.content
+    response = clerk_client.post(
+        url("place", ready_draft),
+        {"payment": "offline", "method": "check", "amount": "1.00", "reference": "CHK"},
+    )
+    assert b"An offline payment pays the whole order: enter its total, $49.00." in (
+        response.content
+    )
+    assert not Order.objects.exists() and Draft.objects.filter(pk=ready_draft.pk).exists()
+
+
+def test_shipping_form_refusal_is_shown_and_keeps_the_choice(clerk_client, shop, ready_draft):
+    line = ready_draft.lines.get()
+    response = clerk_client.post(
+        url("shipping_save", ready_draft),
+        {"many": "1", f"qty_{line.pk}_{shop['home'].pk}": "1"},
+        follow=True,
+    )
+    assert "1 of 2 assigned to addresses" in response.content.decode()
+    assert ready_draft.destinations.get().address_id == shop["home"].pk  # as it was
