@@ -23,6 +23,7 @@ from promotions.services import CodeRefused, code_uses_redeem
 from .models import Draft
 from .selectors import (
     allows_backorders,
+    awaits_shipping,
     contact_addresses,
     draft_of,
     draft_quote,
@@ -120,14 +121,10 @@ def _check_ready(draft: Draft, addresses: list[Address]) -> None:
         raise EntryError("Choose a contact for the order.", "contact")
     if not addresses:
         raise EntryError("The contact has no address: add one on the contact step.", "contact")
-    lines = list(draft.lines.all())
-    if not lines:
+    if not draft.lines.all():
         raise EntryError("Add at least one item.", "items")
-    for line in lines:
-        if line.variant.product.is_shippable and not line.allocations.all():
-            raise EntryError(
-                "Choose where the items ship on the Shipping details step.", "shipping"
-            )
+    if awaits_shipping(draft):
+        raise EntryError("Choose where the items ship on the Shipping details step.", "shipping")
     for destination in draft.destinations.all():
         method = destination.shipping_method
         if method is None or not method.is_active:

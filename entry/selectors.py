@@ -112,6 +112,14 @@ def ships_anything(draft: Draft) -> bool:
     return any(line.variant.product.is_shippable for line in draft.lines.all())
 
 
+def awaits_shipping(draft: Draft) -> bool:
+    """Whether an item that ships has not been given an address yet."""
+    return any(
+        line.variant.product.is_shippable and not line.allocations.all()
+        for line in draft.lines.all()
+    )
+
+
 def gross_subtotal(draft: Draft) -> Decimal:
     return sum((line.unit_price * line.quantity for line in draft.lines.all()), Decimal(0))
 

@@ -432,6 +432,9 @@ def _shipping_choice(post, draft: Draft, many: bool):
 @permission_required(ENTER, raise_exception=True)
 def review(request, pk: int):
     draft = selectors.draft_of(draft_id=pk, owner=request.user)
+    if selectors.awaits_shipping(draft):
+        messages.info(request, "Choose where the items ship first.")
+        return _to_step(pk, Draft.Step.SHIPPING)
     return _review_page(request, draft, PlaceForm(initial={"payment": draft.payment}))
 
 

@@ -189,3 +189,12 @@ def test_shipping_form_refusal_is_shown_and_keeps_the_choice(clerk_client, shop,
     )
     assert "1 of 2 assigned to addresses" in response.content.decode()
     assert ready_draft.destinations.get().address_id == shop["home"].pk  # as it was
+
+
+def test_review_sends_items_without_an_address_to_shipping(clerk_client, shop, ready_draft):
+    clerk_client.post(
+        url("line_save", ready_draft),
+        {"product": shop["large"].product_id, "variant": shop["large"].pk, "quantity": "1"},
+    )
+    response = clerk_client.get(url("review", ready_draft))
+    assert response["Location"] == url("shipping", ready_draft)
