@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Lower
 
 from catalog.models import Variant
+from catalog.selectors import product_suggestions
 from core import keyset
 from customers.models import Profile
 
@@ -155,6 +156,32 @@ def variants_by_sku(*, skus: Sequence[str]) -> dict[str, Variant]:
         v.sku: v
         for v in Variant.objects.filter(sku__in=list(skus)).only("id", "sku", "product_id", "price")
     }
+
+
+def sku_suggestions(*, q: str, limit: int = 10) -> list[Variant]:
+    """Variants to target, found as typed: SKUs starting with the text (the SKU's index), then
+    the variants of products with a word starting with each word typed
+    (catalog.selectors.product_suggestions). Three queries at most."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    by_sku = list(
+        Variant.objects.filter(sku__startswith=q.upper())
+        .select_related("product")
+        .order_by("sku")[:limit]
+    )
+    products = [p.pk for p in product_suggestions(q=q, limit=limit)]
+    by_name = (
+        list(
+            Variant.objects.filter(product_id__in=products)
+            .select_related("product")
+            .order_by("product__name", "sku")[:limit]
+        )
+        if products
+        else []
+    )
+    seen: set[int] = set()
+    return [v for v in by_sku + by_name if not (v.pk in seen or seen.add(v.pk))][:limit]
 
 
 def promotion_target_skus(*, promotion_id: int) -> tuple[list[str], list[str]]:

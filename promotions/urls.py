@@ -6,6 +6,7 @@ app_name = "promotions"
 
 urlpatterns = [
     path("settings/promotions/", views.promotion_list_view, name="list"),
+    path("settings/promotions/sku-search/", views.sku_search, name="sku_search"),
     path("settings/promotions/new/<str:kind>/", views.promotion_create, name="create"),
     path("settings/promotions/<int:pk>/", views.promotion_edit, name="edit"),
     path(

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .forms import PromotionForm, PromotionItemFormSet, TaxRateForm, TaxSettingsForm
 from .models import Promotion, TaxRate
 from .pricing import COMBINATION_RULES
-from .selectors import code_use_list, promotion_items, promotion_list, tax_rate_list, tax_shipping
+from .selectors import (
+    code_use_list,
+    promotion_items,
+    promotion_list,
+    sku_suggestions,
+    tax_rate_list,
+    tax_shipping,
+)
 from .services import (
     ItemSpec,
     promotion_deactivate,
@@ -90,6 +97,17 @@ def _promotion_form(request, kind: str, promotion: Promotion | None):
     )
     messages.success(request, f"“{saved.name}” is saved: {discount_label(saved)}.")
     return redirect("promotions:list")
+
+
+@never_cache
+@require_GET
+@permission_required(EDIT, raise_exception=True)
+def sku_search(request):
+    """An item code's target finder: the variants matching what was typed, each with buttons
+    that add its SKU to the form's whole-products or single-variants list."""
+    q = request.GET.get("sku_q", "")[:100]
+    variants = sku_suggestions(q=q)
+    return render(request, "settings/_sku_results.html", {"variants": variants, "q": q})
 
 
 @never_cache

@@ -451,6 +451,12 @@ ROUTES = {
         lambda o: reverse("promotions:uses", args=[o["promotion"].pk]),
         None,
     ),
+    "promotion sku search": (
+        "get",
+        lambda o: reverse("promotions:sku_search"),
+        None,
+        HTMX,
+    ),
     "tax rate list": ("get", lambda o: reverse("promotions:tax_rate_list"), None),
     "tax rate form": ("get", lambda o: reverse("promotions:tax_rate_create"), None),
     "tax rate create": (
@@ -628,6 +634,7 @@ EXPECTED = {
     "promotion edit": (LOGIN, FORBIDDEN, REDIRECT),
     "promotion deactivate": (LOGIN, FORBIDDEN, REDIRECT),
     "promotion uses": (LOGIN, OK, OK),
+    "promotion sku search": (LOGIN, FORBIDDEN, OK),
     "tax rate list": (LOGIN, OK, OK),
     "tax rate form": (LOGIN, FORBIDDEN, OK),
     "tax rate create": (LOGIN, FORBIDDEN, REDIRECT),

@@ -307,3 +307,19 @@ def test_a_use_links_to_its_order_by_number(staff_client):
     code_uses_redeem(code_ids=[promotion.pk], customer_id=None, order_id=order.pk)
     html = staff_client.get(reverse("promotions:uses", args=[promotion.pk])).content.decode()
     assert f'href="{reverse("orders:detail", args=[order.number])}">#{order.number}</a>' in html
+
+
+def test_the_target_finder_finds_variants_by_sku_and_by_product_name(
+    store_admin_client, django_assert_max_num_queries
+):
+    mug = VariantFactory(sku="MUG-1", product__name="Alpine Mug")
+    VariantFactory(sku="TEE-M", product__name="Trail Tee")
+    url = reverse("promotions:sku_search")
+    with django_assert_max_num_queries(6):
+        by_sku = store_admin_client.get(url, {"sku_q": "mug"}).content.decode()
+    assert 'data-add-sku="MUG-1"' in by_sku and "TEE-M" not in by_sku
+    by_name = store_admin_client.get(url, {"sku_q": "alpine"}).content.decode()
+    assert f'data-add-sku="{mug.sku}"' in by_name and 'data-to="id_variant_skus"' in by_name
+    assert (
+        "No product or SKU matches" in store_admin_client.get(url, {"sku_q": "zz"}).content.decode()
+    )
