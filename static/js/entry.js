@@ -47,6 +47,9 @@
       }
       if (event.key === "Enter") {
         event.preventDefault();
+        // Typed fast, Enter can come before htmx has bound the new suggestion: bind it now
+        // (htmx.process does nothing to one it has bound already).
+        if (window.htmx) window.htmx.process(found[0]);
         found[0].click();
       } else if (event.key === "ArrowDown") {
         event.preventDefault();
