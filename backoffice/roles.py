@@ -54,6 +54,11 @@ STAFF_PERMISSIONS = [
     # Staff export what their lists show (CSV, XLSX); each sees only their own exports.
     "reports.add_export",
     "reports.view_export",
+    # Staff key in orders taken by phone (seed 003): their own drafts, placed as orders.
+    "entry.view_draft",
+    "entry.add_draft",
+    "entry.change_draft",
+    "entry.delete_draft",
     # Staff taking orders by phone read the promotions, their uses and the tax rates.
     "promotions.view_promotion",
     "promotions.view_codeuse",

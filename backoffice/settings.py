@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "purchasing",
     "notifications",
     "reports",
+    # Back-office order entry (seed 003): above orders, beside purchasing (see README).
+    "entry",
     # Last: its post_migrate hook builds the roles from every app's permissions.
     "backoffice",
 ]

@@ -38,5 +38,6 @@ urlpatterns = [
     path("", include("shipping.urls")),
     path("", include("purchasing.urls")),
     path("", include("reports.urls")),
+    path("", include("entry.urls")),
     path("", include("promotions.urls")),
 ]

@@ -999,6 +999,117 @@ PROBES: list[Probe] = [
 ]
 
 
+# --- Order entry (seed 003): suggestions, each step's page, placing ---------------------------
+
+
+def _entry_new_draft(ctx: Context) -> int:
+    """A draft of the bench user at review: a contact with an address, two items shipped there
+    by the first speed (made with the demo's helper)."""
+    from catalog.models import Variant
+    from customers.models import Profile
+    from devtools.seeding import _entry_draft, shipping_methods_ensure
+
+    shipping_methods_ensure()  # a store without speeds gets the demo's
+    profile = Profile.objects.filter(addresses__isnull=False).order_by("id").first()
+    variants = list(
+        Variant.objects.filter(
+            product__is_shippable=True, product__is_active=True, track_stock=False
+        ).order_by("id")[:2]
+        or Variant.objects.filter(product__is_shippable=True, product__is_active=True).order_by(
+            "-stock"
+        )[:2]
+    )
+    return _entry_draft(_bench_user(ctx), profile, variants, ship=True).pk
+
+
+def _entry_draft_id(ctx: Context) -> int:
+    if getattr(ctx, "_entry_draft", None) is None:
+        ctx._entry_draft = _entry_new_draft(ctx)
+    return ctx._entry_draft
+
+
+def _entry_page(url_name: str, query: Callable[[Context], str] = lambda ctx: ""):
+    def path(ctx: Context, i: int) -> str:
+        built = query(ctx)
+        url = reverse(f"entry:{url_name}", kwargs={"pk": _entry_draft_id(ctx)})
+        return url + (f"?{built}" if built else "")
+
+    return path
+
+
+def _product_word(ctx: Context) -> str:
+    from catalog.models import Variant
+
+    name = Variant.objects.filter(product__is_active=True).values_list("product__name", flat=True)
+    return "q=" + (name.first() or "a").split()[0][:4]
+
+
+@dataclass
+class EntryPlaceProbe:
+    """Place `repeat` drafts (made beforehand, untimed) through the review's POST, unpaid; the
+    bench deletes the orders it added when it ends."""
+
+    name: str = "order entry: place an order"
+    budget_ms: float = 150
+    needs_server = False
+
+    def run(self, ctx: Context) -> Measurement:
+        from entry.models import Draft
+
+        count = min(ctx.repeat, 30)
+        drafts = [_entry_new_draft(ctx) for _ in range(count + 1)]
+        timings, statuses = [], Counter()
+        try:
+            for draft_id in drafts[:-1]:
+                started = time.perf_counter()
+                response = ctx.client.post(
+                    reverse("entry:place", kwargs={"pk": draft_id}),
+                    {"payment": "later"},
+                    secure=ctx.https,
+                )
+                timings.append((time.perf_counter() - started) * 1000)
+                statuses[response.status_code] += 1
+            with CaptureQueriesContext(connection) as queries:
+                ctx.client.post(
+                    reverse("entry:place", kwargs={"pk": drafts[-1]}),
+                    {"payment": "later"},
+                    secure=ctx.https,
+                )
+        finally:
+            Draft.objects.filter(owner=_bench_user(ctx)).delete()
+            ctx._entry_draft = None
+        median = statistics.median(timings)
+        ok = statuses.keys() == {302}
+        return Measurement(
+            probe=self.name,
+            status=", ".join(f"{c}×{n}" for c, n in statuses.most_common()),
+            median_ms=round(median, 2),
+            p95_ms=round(percentile(timings, 95), 2),
+            queries=len(queries),
+            budget=f"≤ {self.budget_ms:g} ms median",
+            verdict=("ok" if median <= self.budget_ms else "OVER") if ok else "expected 302",
+        )
+
+
+PROBES += [
+    PageProbe(
+        "order entry: contact suggestions",
+        _entry_page("contact_suggestions", lambda ctx: f"q={_samples(ctx).name_prefix}"),
+        budget_ms=15,
+    ),
+    PageProbe(
+        "order entry: product suggestions",
+        _entry_page("product_search", _product_word),
+        budget_ms=15,
+    ),
+    PageProbe("order entry: contact step", _entry_page("contact"), budget_ms=30),
+    PageProbe("order entry: items step", _entry_page("items"), budget_ms=30),
+    PageProbe("order entry: shipping step", _entry_page("shipping"), budget_ms=30),
+    PageProbe("order entry: review step", _entry_page("review"), budget_ms=30),
+    EntryPlaceProbe(),
+]
+
+
 def run_probes(probes: list[Probe], ctx: Context, *, on_result=None) -> list[Measurement]:
     """Run each probe; one that raises is reported as such and the others still run."""
     results = []

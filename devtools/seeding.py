@@ -1781,3 +1781,110 @@ def _indexes_deferred(*, enabled: bool, say) -> Iterator[None]:
     finally:
         _ddl_restore(items, say)
         path.unlink(missing_ok=True)
+
+
+# --- Order entry demo (seed 003) -----------------------------------------------------------
+
+
+def entry_demo_ensure(*, username: str = "staff") -> int:
+    """Two saved drafts and three back-office orders keyed in through order entry (unpaid; paid
+    offline to two addresses with a gift; digital, paid and complete), once: nothing when the
+    user has drafts or entry has placed orders already. Returns how many orders were placed."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from customers.models import Profile
+    from entry.models import Draft
+    from orders.models import Order
+
+    user = get_user_model().objects.filter(username=username).first()
+    entered = Order.objects.filter(channel="back_office", external_ref__startswith="draft:")
+    if user is None or Draft.objects.filter(owner=user).exists() or entered.exists():
+        return 0
+    shippable = list(
+        Variant.objects.filter(
+            product__is_shippable=True, product__is_active=True, stock__gte=5
+        ).order_by("id")[:3]
+    )
+    digital = (
+        Variant.objects.filter(product__is_shippable=False, product__is_active=True)
+        .filter(Q(track_stock=False) | Q(stock__gte=2))
+        .first()
+    )
+    profiles = list(Profile.objects.filter(addresses__isnull=False).distinct().order_by("id")[:5])
+    if len(shippable) < 2 or len(profiles) < 5:
+        return 0
+    _entry_draft(user, profiles[0], shippable[:1], step="items")
+    _entry_draft(user, profiles[1], shippable[1:2], ship=True)
+    placed = [
+        _entry_place(user, _entry_draft(user, profiles[2], shippable[:2], ship=True), paid=False),
+        _entry_place(user, _entry_draft(user, profiles[3], shippable[:2], split=True), paid=True),
+    ]
+    if digital is not None:
+        placed.append(_entry_place(user, _entry_draft(user, profiles[4], [digital]), paid=True))
+    return len(placed)
+
+
+def _entry_draft(user, profile, variants, *, step="review", ship=False, split=False):
+    from customers.services import address_add
+    from entry import services
+    from shipping.models import ShippingMethod
+
+    draft = services.draft_create(owner=user)
+    services.draft_contact_set(draft_id=draft.pk, owner=user, profile_id=profile.pk)
+    lines = [
+        services.draft_line_add(draft_id=draft.pk, owner=user, variant_id=v.pk, quantity=2)
+        for v in variants
+    ]
+    if step == "items":
+        return draft
+    services.draft_items_confirm(draft_id=draft.pk, owner=user)
+    if not (ship or split):
+        return draft
+    addresses = list(profile.addresses.order_by("id"))
+    if split and len(addresses) < 2:
+        place = addresses[0]
+        addresses.append(
+            address_add(
+                profile=profile,
+                name="Gift recipient",
+                line1="9 Harbour Lane",
+                city=place.city,
+                region=place.region,
+                postal_code=place.postal_code,
+                country=place.country,
+            )
+        )
+    methods = list(ShippingMethod.objects.filter(is_active=True).order_by("position")[:2])
+    first, second = addresses[0], addresses[-1] if split else addresses[0]
+    allocations = [services.Allocation(ln.pk, first.pk, ln.quantity) for ln in lines]
+    if split:
+        allocations = [
+            services.Allocation(lines[0].pk, first.pk, lines[0].quantity),
+            services.Allocation(lines[1].pk, second.pk, lines[1].quantity, is_gift=True),
+        ]
+    services.draft_shipping_set(
+        draft_id=draft.pk,
+        owner=user,
+        allocations=allocations,
+        speeds={first.pk: methods[0].pk, second.pk: methods[-1].pk},
+        ship_to_many=split,
+    )
+    return draft
+
+
+def _entry_place(user, draft, *, paid: bool):
+    from entry import placing
+    from entry.selectors import contact_addresses, draft_of, draft_quote
+    from orders.actors import Actor
+    from payments.services import PaymentInfo
+
+    payment = placing.Payment()
+    if paid:
+        full = draft_of(draft_id=draft.pk, owner=user)
+        total = draft_quote(full, contact_addresses(profile_id=full.profile_id)).total
+        info = PaymentInfo(method="check", amount=total, reference=f"DEMO-{draft.pk}")
+        payment = placing.Payment(choice="offline", info=info)
+    return placing.draft_place(
+        draft_id=draft.pk, owner=user, payment=payment, actor=Actor.of(user)
+    ).order

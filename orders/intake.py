@@ -25,7 +25,17 @@ from customers.services import member_profile_upsert
 
 from . import risk
 from .actors import Actor
-from .models import MONEY, ApiKey, Channel, IntakeRequest, Order, OrderEvent, OrderLine, OrderStatus
+from .models import (
+    MONEY,
+    ApiKey,
+    Channel,
+    IntakeRequest,
+    Order,
+    OrderDestination,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 from .schemas import OrderIn
 from .services import TransitionRefused, order_event_add, order_transition
 from .signals import order_placed
@@ -67,6 +77,21 @@ class DraftLine:
     discount: Decimal
     tax: Decimal
     total: Decimal
+    # Back-office entry (seed 003): the index of the line's address in OrderDraft.destinations
+    # (None: the order's shipping_address), and whether the line is a gift.
+    destination: int | None = None
+    is_gift: bool = False
+
+
+@dataclass(frozen=True)
+class DestinationDraft:
+    """An address of an order shipped to several, with the speed chosen for it."""
+
+    address: dict
+    shipping_method_id: int | None
+    shipping_method_name: str
+    shipping: Decimal
+    shipping_tax: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -96,6 +121,8 @@ class OrderDraft:
     payment_token: str
     authorization_code: str
     card_fingerprint: str
+    destinations: tuple[DestinationDraft, ...] = ()
+    profile_id: int | None = None  # a contact chosen by staff (back-office entry)
 
 
 @dataclass(frozen=True)
@@ -403,7 +430,10 @@ def order_create(*, draft: OrderDraft, actor: Actor, order_id: int | None = None
     # Rated before it is written, so the rating costs one read and no extra write.
     order.risk_level, order.risk_signals = risk.assess(order)
     order.save(force_insert=True)
-    OrderLine.objects.bulk_create([_new_line(order, line) for line in draft.lines])
+    destinations = OrderDestination.objects.bulk_create(
+        [_new_destination(order, i, d) for i, d in enumerate(draft.destinations)]
+    )
+    OrderLine.objects.bulk_create([_new_line(order, line, destinations) for line in draft.lines])
     order_event_add(
         order=order,
         kind=OrderEvent.Kind.PLACED,
@@ -437,7 +467,7 @@ def _new_order(draft: OrderDraft) -> Order:
     return Order(
         channel=draft.channel,
         status=OrderStatus.PENDING,
-        profile=profile,
+        profile_id=profile.pk if profile else draft.profile_id,
         customer_email=draft.customer_email,
         customer_name=f"{draft.first_name} {draft.last_name}".strip(),
         customer_phone=draft.phone,
@@ -458,11 +488,25 @@ def _new_order(draft: OrderDraft) -> Order:
     )
 
 
-def _new_line(order: Order, line: DraftLine) -> OrderLine:
+def _new_destination(order: Order, position: int, draft: DestinationDraft) -> OrderDestination:
+    return OrderDestination(
+        order=order,
+        position=position,
+        address=draft.address,
+        shipping_method_id=draft.shipping_method_id,
+        shipping_method_name=draft.shipping_method_name,
+        shipping=draft.shipping,
+        shipping_tax=draft.shipping_tax,
+    )
+
+
+def _new_line(order: Order, line: DraftLine, destinations: list[OrderDestination]) -> OrderLine:
     """A draft line as an unsaved order line: a snapshot of its variant as it is now."""
     variant = line.variant
     return OrderLine(
         order=order,
+        destination=destinations[line.destination] if line.destination is not None else None,
+        is_gift=line.is_gift,
         variant=variant,
         product_id=variant.product_id,
         placed_at=order.placed_at,

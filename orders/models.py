@@ -334,6 +334,32 @@ class NewOrdersMarker(models.Model):
         return f"{self.user_id} has seen online orders up to id {self.seen_up_to_id}"
 
 
+class OrderDestination(models.Model):
+    """One address of an order shipped to several (back-office entry, seed 003): a snapshot
+    of the address (as Order.shipping_address) and the shipping speed chosen for it. Lines
+    point at theirs; an order with one address has one destination, or none from intake."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="destinations")
+    position = models.PositiveSmallIntegerField()
+    address = models.JSONField(default=dict)
+    # Shipping speeds live in shipping/, above orders: a snapshot of the name and its id.
+    shipping_method_id = models.IntegerField(null=True, blank=True)
+    shipping_method_name = models.CharField(max_length=100, blank=True)
+    shipping = models.DecimalField(**MONEY, default=0)
+    shipping_tax = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "position"], name="order_destination_position_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.order_id} destination {self.position}"
+
+
 class OrderLine(models.Model):
     class Fulfilment(models.TextChoices):
         UNFULFILLED = "unfulfilled", "Not sent"
@@ -359,6 +385,12 @@ class OrderLine(models.Model):
         max_length=20, choices=Fulfilment.choices, default=Fulfilment.UNFULFILLED
     )
     quantity_fulfilled = models.PositiveIntegerField(default=0)
+    # Where the line goes when the order ships to several addresses (else None: the
+    # order's shipping_address), and whether it is a gift (its packing slip shows no prices).
+    destination = models.ForeignKey(
+        OrderDestination, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines"
+    )
+    is_gift = models.BooleanField(default=False, db_default=False)
     # How many of `quantity` were sold on backorder when the order was paid (0 otherwise).
     quantity_backordered = models.PositiveIntegerField(default=0, db_default=0)
     # Two facts of the sale copied onto the line when it is written, so the transactions

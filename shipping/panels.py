@@ -8,7 +8,7 @@ its bound form: the view leaves the form on the request, the panel picks it up.
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
-from orders.models import Order
+from orders.models import Order, OrderDestination
 from orders.panels import Panel
 
 from .forms import ShipmentForm, TrackingNumberForm
@@ -69,7 +69,15 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
         "can_edit_tracking": user.has_perm("shipping.change_trackingnumber"),
         "link_issued_at": shipments[0].link_issued_at if shipments else None,
         "can_revoke_link": user.has_perm("shipping.change_ordertracking"),
+        "destinations": destination_groups(order, lines),
     }
+
+
+def destination_groups(order: Order, lines: list) -> list[tuple[OrderDestination, list]]:
+    """The order's addresses (orders entered in the back office, seed 003) with the lines
+    going to each: one query; [] for an order shipped to its one shipping address."""
+    destinations = list(OrderDestination.objects.filter(order=order).order_by("position"))
+    return [(d, [line for line in lines if line.destination_id == d.pk]) for d in destinations]
 
 
 SHIPPING_PANEL = Panel(

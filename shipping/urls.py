@@ -36,4 +36,9 @@ urlpatterns = [
         views.revoke_tracking_link,
         name="tracking_link_revoke",
     ),
+    path(
+        "orders/<int:number>/packing-slips/<int:position>/",
+        views.packing_slip,
+        name="packing_slip",
+    ),
 ]

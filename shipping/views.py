@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import throttling
 from orders.actors import Actor
-from orders.models import OrderLine
+from orders.models import Order, OrderDestination, OrderLine
 from orders.views import back_to_order, order_detail_response, order_id_or_404, order_row_response
 
 from . import tracking
@@ -294,6 +294,25 @@ def carrier_edit(request, pk: int):
             messages.success(request, f"“{saved.name}” is saved.")
             return redirect("shipping:carrier_list")
     return _carrier_form_page(request, form, carrier)
+
+
+@require_GET
+@permission_required([VIEW_ORDERS, "shipping.view_shipment"], raise_exception=True)
+def packing_slip(request, number: int, position: int):
+    """The printable packing slip of one of the order's addresses: what goes in that parcel;
+    a gift item's line shows no price (seed 003)."""
+    order = Order.objects.filter(pk=order_id_or_404(request, number)).first()
+    destination = OrderDestination.objects.filter(order=order, position=position).first()
+    if destination is None:
+        raise Http404(f"Order #{number} has no address {position}.")
+    lines = list(destination.lines.order_by("id"))
+    context = {
+        "order": order,
+        "destination": destination,
+        "lines": lines,
+        "has_gift": any(line.is_gift for line in lines),
+    }
+    return render(request, "shipping/packing_slip.html", context)
 
 
 # ---- Shipping speeds (store admins, Settings → Shipping speeds) ----------------------------

@@ -95,3 +95,21 @@ def test_bench_database_url_keeps_server_and_options():
     assert (parsed["USER"], parsed["PASSWORD"]) == ("postgres", "p@ss word")
     assert (parsed["HOST"], parsed["PORT"]) == ("/tmp/pg sockets", 5433)
     assert parsed["OPTIONS"] == {"sslmode": "disable"}
+
+
+@pytest.mark.django_db
+def test_order_entry_probes_measure_each_step_and_placing(staff_client):
+    from devtools.benchmarking import PROBES, EntryPlaceProbe
+    from entry.models import Draft
+    from orders.models import Order
+    from tests.entry.factories import entry_shop
+
+    entry_shop()
+    ctx = Context(client=staff_client, repeat=3, warmup=1)
+    probes = [p for p in PROBES if p.name.startswith("order entry")]
+    assert len(probes) == 7 and isinstance(probes[-1], EntryPlaceProbe)
+    results = run_probes(probes, ctx)
+    assert [r.status for r in results] == ["200"] * 6 + ["302×3"], results
+    assert all(r.median_ms > 0 and r.queries for r in results)
+    assert Order.objects.filter(channel="back_office").count() == 4  # 3 timed, 1 counted
+    assert not Draft.objects.exists()

@@ -15,6 +15,7 @@ from purchasing.models import PurchaseOrder
 from reports.models import Export
 from shipping.models import Carrier, Shipment, ShipmentLine, ShippingMethod, TrackingNumber
 from shipping.tracking import tracking_token_for
+from tests.entry.factories import entry_shop
 from tests.factories import (
     ProductVendorFactory,
     ProfileFactory,
@@ -345,6 +346,83 @@ ROUTES = {
         None,
     ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
+    # Order entry (seed 003): each user's own drafts.
+    "drafts": ("get", lambda o: reverse("entry:drafts"), None),
+    "draft start": ("post", lambda o: reverse("entry:start"), None),
+    "draft discard": ("post", lambda o: _entry(o, "discard"), None),
+    "draft contact": ("get", lambda o: _entry(o, "contact"), None),
+    "draft contact suggestions": ("get", lambda o: _entry(o, "contact_suggestions"), None, HTMX),
+    "draft contact pick": (
+        "post",
+        lambda o: _entry(o, "contact_pick"),
+        lambda o: {"profile": o["entry_shop"]["profile"].pk},
+    ),
+    "draft contact create": (
+        "post",
+        lambda o: _entry(o, "contact_create"),
+        {"first_name": "Grace", "last_name": "Hopper"},
+    ),
+    "draft address add": (
+        "post",
+        lambda o: _entry(o, "address_add"),
+        {"line1": "1 Elm", "city": "Austin", "country": "US"},
+    ),
+    "draft contact next": ("post", lambda o: _entry(o, "contact_next"), None),
+    "draft items": ("get", lambda o: _entry(o, "items"), None),
+    "draft item dialog": ("get", lambda o: _entry(o, "item_dialog"), None, HTMX),
+    "draft product search": ("get", lambda o: _entry(o, "product_search"), None, HTMX),
+    "draft line save": (
+        "post",
+        lambda o: _entry(o, "line_save"),
+        lambda o: {
+            "product": o["entry_shop"]["large"].product_id,
+            "variant": o["entry_shop"]["large"].pk,
+            "quantity": "1",
+        },
+        HTMX,
+    ),
+    "draft line remove": (
+        "post",
+        lambda o: reverse(
+            "entry:line_remove",
+            kwargs={"pk": o["entry_draft"].pk, "line_id": o["entry_draft"].lines.get().pk},
+        ),
+        None,
+    ),
+    "draft promotion add": (
+        "post",
+        lambda o: _entry(o, "promotion_add"),
+        lambda o: {"promotion": o["entry_shop"]["bundle"].pk},
+    ),
+    "draft promotion remove": (
+        "post",
+        lambda o: reverse(
+            "entry:promotion_remove",
+            kwargs={"pk": o["entry_draft"].pk, "promotion_id": o["entry_shop"]["bundle"].pk},
+        ),
+        None,
+    ),
+    "draft code add": ("post", lambda o: _entry(o, "code_add"), {"code": "SHIRT10"}),
+    "draft code remove": ("post", lambda o: _entry(o, "code_remove"), {"code": "SHIRT10"}),
+    "draft items next": ("post", lambda o: _entry(o, "items_next"), None),
+    "draft shipping": ("get", lambda o: _entry(o, "shipping"), None),
+    "draft shipping save": (
+        "post",
+        lambda o: _entry(o, "shipping_save"),
+        lambda o: {
+            "address": o["entry_shop"]["home"].pk,
+            f"speed_{o['entry_shop']['home'].pk}": o["entry_shop"]["standard"].pk,
+        },
+    ),
+    "draft review": ("get", lambda o: _entry(o, "review"), None),
+    "draft place": ("post", lambda o: _entry(o, "place"), {"payment": "later"}),
+    "packing slip": (
+        "get",
+        lambda o: reverse(
+            "shipping:packing_slip", kwargs={"number": o["entered_order"].number, "position": 0}
+        ),
+        None,
+    ),
     # Promotions, tax rates and shipping speeds (Settings).
     "promotion list": ("get", lambda o: reverse("promotions:list"), None),
     "promotion form": ("get", lambda o: reverse("promotions:create", args=["order_code"]), None),
@@ -521,6 +599,32 @@ EXPECTED = {
     # Staff and admins see a product's variants, stock and vendors.
     "product page": (LOGIN, OK, OK),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
+    # Staff and admins key in orders (seed 003), each working their own drafts.
+    "drafts": (LOGIN, OK, OK),
+    "draft start": (LOGIN, REDIRECT, REDIRECT),
+    "draft discard": (LOGIN, REDIRECT, REDIRECT),
+    "draft contact": (LOGIN, OK, OK),
+    "draft contact suggestions": (LOGIN, OK, OK),
+    "draft contact pick": (LOGIN, REDIRECT, REDIRECT),
+    "draft contact create": (LOGIN, REDIRECT, REDIRECT),
+    "draft address add": (LOGIN, REDIRECT, REDIRECT),
+    "draft contact next": (LOGIN, REDIRECT, REDIRECT),
+    "draft items": (LOGIN, OK, OK),
+    "draft item dialog": (LOGIN, OK, OK),
+    "draft product search": (LOGIN, OK, OK),
+    "draft line save": (LOGIN, 204, 204),  # htmx: HX-Redirect back to the items
+    "draft line remove": (LOGIN, REDIRECT, REDIRECT),
+    "draft promotion add": (LOGIN, REDIRECT, REDIRECT),
+    "draft promotion remove": (LOGIN, REDIRECT, REDIRECT),
+    "draft code add": (LOGIN, REDIRECT, REDIRECT),
+    "draft code remove": (LOGIN, REDIRECT, REDIRECT),
+    "draft items next": (LOGIN, REDIRECT, REDIRECT),
+    "draft shipping": (LOGIN, OK, OK),
+    "draft shipping save": (LOGIN, REDIRECT, REDIRECT),
+    "draft review": (LOGIN, OK, OK),
+    "draft place": (LOGIN, REDIRECT, REDIRECT),
+    # Staff who ship print each address's packing slip.
+    "packing slip": (LOGIN, OK, OK),
     # Staff read promotions, their uses and the tax rates; only admins change them, the
     # tax-shipping setting and the shipping speeds.
     "promotion list": (LOGIN, OK, OK),
@@ -596,6 +700,40 @@ def _export(o, owner):
     return export
 
 
+def _entry_draft(o):
+    """A draft of the signed-in user (else a colleague's) at review: 2 small shirts to the
+    contact's CA address by Standard (tests/entry/conftest.py's shop)."""
+    from entry import services as entry_services
+
+    shop, owner = o["entry_shop"], o.user or UserFactory(role="staff")
+    draft = entry_services.draft_create(owner=owner)
+    entry_services.draft_contact_set(draft_id=draft.pk, owner=owner, profile_id=shop["profile"].pk)
+    line = entry_services.draft_line_add(
+        draft_id=draft.pk, owner=owner, variant_id=shop["small"].pk, quantity=2
+    )
+    entry_services.draft_shipping_set(
+        draft_id=draft.pk,
+        owner=owner,
+        allocations=[entry_services.Allocation(line.pk, shop["home"].pk, 2)],
+        speeds={shop["home"].pk: shop["standard"].pk},
+    )
+    return draft
+
+
+def _entered_order(o):
+    from entry import placing
+    from orders.actors import Actor
+
+    draft = o["entry_draft"]
+    return placing.draft_place(
+        draft_id=draft.pk, owner=draft.owner, payment=placing.Payment(), actor=Actor.system()
+    ).order
+
+
+def _entry(o, name: str) -> str:
+    return reverse(f"entry:{name}", kwargs={"pk": o["entry_draft"].pk})
+
+
 # What the routes need, each made the first time a route asks for it (the matrix runs every
 # route for every role: a test makes only its route's objects).
 MAKERS = {
@@ -617,6 +755,9 @@ MAKERS = {
     "others_export": lambda o: _export(o, UserFactory(role="staff")),
     "po": lambda o: PurchaseOrder.objects.create(order=o["order"], vendor=VendorFactory()),
     "product": lambda o: ProductVendorFactory(is_default=True).product,
+    "entry_shop": lambda o: entry_shop(),
+    "entry_draft": _entry_draft,
+    "entered_order": _entered_order,
     "promotion": lambda o: PromotionFactory(code="PERMS"),
     "tax_rate": lambda o: TaxRateFactory(country="US", region="NY"),
     "shipping_method": lambda o: ShippingMethod.objects.create(name="Ground", price="5.00"),

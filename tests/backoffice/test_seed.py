@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalog.models import ProductVendor, SerialCode, Variant, Vendor
 from customers.models import CustomerSettings, Profile
 from devtools.seeding import POSTED_AFTER_DAYS, seed
+from entry.models import Draft
 from invoicing.models import Invoice
 from orders.models import ApiKey, Channel, Order, OrderEvent, OrderLine, OrderStatus, RiskLevel
 from orders.risk import level_for
@@ -244,7 +245,11 @@ def test_demo_is_idempotent(db):
     first = out.getvalue()
     call_command("demo", orders=30, stdout=out)
 
-    assert Order.objects.count() == 30
+    # Order entry's demo (seed 003): two drafts and three orders keyed in by staff, once.
+    entered = Order.objects.filter(channel="back_office", external_ref__startswith="draft:")
+    assert entered.count() == 3
+    assert Draft.objects.filter(owner__username="staff").count() == 2
+    assert Order.objects.count() == 30 + 3
     users = get_user_model().objects.filter(username__in=["staff", "admin"])
     assert sorted(u.username for u in users) == ["admin", "staff"]
     assert users.get(username="admin").is_staff and not users.get(username="staff").is_staff

@@ -10,7 +10,12 @@ from backoffice.roles import user_create_with_role
 from catalog.models import Variant
 from customers.models import CustomerSettings, Profile
 from customers.services import anonymous_profile_set
-from devtools.seeding import promotions_ensure, seed, shipping_methods_ensure
+from devtools.seeding import (
+    entry_demo_ensure,
+    promotions_ensure,
+    seed,
+    shipping_methods_ensure,
+)
 from orders.actors import Actor
 from orders.models import ApiKey, Channel, Order
 from orders.services import apikey_create
@@ -51,6 +56,7 @@ class Command(BaseCommand):
         self._test_gateway()
         shipping_methods_ensure()
         promotions_ensure()
+        entry_demo_ensure()  # after the logins and speeds: keyed in by the staff login
         created = [
             (channel, name, *apikey_create(name=name, channel=channel, actor=Actor.system("Demo")))
             for channel, name in KEYS
