@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_ORDERS ?= 100000
 
-.PHONY: install run worker beat migrate demo test test-setup chromium services lint bench seed stop-db clean
+.PHONY: install run worker beat migrate demo test test-setup chromium services lint bench seed stop-db clean chartjs
 
 # Every target here is for development (run, test, bench): the development lock, which includes
 # the runtime one. Production installs requirements/runtime.txt alone (see the Dockerfile).
@@ -76,3 +76,21 @@ stop-db:
 
 clean: stop-db
 	rm -rf $(VENV) .data/staticfiles
+
+## make chartjs: refresh static/vendor/chartjs/ from npm at CHARTJS_VERSION (checked against
+## CHARTJS_INTEGRITY, npm's sha512 of the package; change both together)
+CHARTJS_VERSION := 4.6.2
+CHARTJS_INTEGRITY := sha512-xachB+pPHjp0syJi7llUBA1w3kMYl6NF3o7eVrvjnWCT+IB2zMaF2pX5UYDiwbbfsioFEIRnAjreNOMsGj5TIA==
+CHARTJS_DIR := static/vendor/chartjs
+chartjs:
+	@command -v npm >/dev/null || { echo "make chartjs needs npm (apt-get install npm)."; exit 2; }
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  (cd "$$tmp" && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null); \
+	  tarball="$$tmp/chart.js-$(CHARTJS_VERSION).tgz"; \
+	  got="sha512-$$(openssl dgst -sha512 -binary "$$tarball" | base64 -w0)"; \
+	  test "$$got" = "$(CHARTJS_INTEGRITY)" || { echo "chart.js $(CHARTJS_VERSION): integrity $$got is not the pinned one."; exit 1; }; \
+	  tar -xzf "$$tarball" -C "$$tmp" package/dist/chart.umd.min.js package/LICENSE.md; \
+	  mkdir -p $(CHARTJS_DIR); \
+	  sed '/^\/\/# sourceMappingURL=/d' "$$tmp/package/dist/chart.umd.min.js" > $(CHARTJS_DIR)/chart.umd.min.js; \
+	  cp "$$tmp/package/LICENSE.md" $(CHARTJS_DIR)/LICENSE.md; \
+	  echo "Chart.js $(CHARTJS_VERSION) is in $(CHARTJS_DIR)/ (source map reference dropped: the map is not shipped)."

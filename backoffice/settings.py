@@ -156,6 +156,29 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("Backoffice needs PostgreSQL (DATABASE_URL=postgres://...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Reporting replica (README "Reading from a replica") ------------------------------------
+# A Postgres streaming replica of the database above: reports and exports read from it through
+# core.replica.reporting_db() and explicit .using() (no router), everything else stays on the
+# primary. Lagging more than REPLICA_MAX_LAG_SECONDS, or not answering, it is passed over for
+# the primary with a note on the page; the check is remembered REPLICA_CHECK_SECONDS.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_SECONDS = env_seconds("REPLICA_MAX_LAG_SECONDS", 300)
+REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", 5)
+# Seconds to wait for a connection to the replica (libpq's minimum is 2).
+REPLICA_CONNECT_TIMEOUT = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL too.")
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": REPLICA_CONNECT_TIMEOUT,
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    # The test run has one database: the replica alias reads the test database itself.
+    if TESTING:
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
 # --- Celery / Redis -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

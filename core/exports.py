@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Func, TextField
 
 
@@ -40,9 +40,11 @@ def csv_header(headers: Iterable[str]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
-def copy_csv(sql: str, params) -> Iterator[bytes]:
+def copy_csv(sql: str, params, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[bytes]:
     """The rows of a SELECT as CSV, in the blocks Postgres sends (for a StreamingHttpResponse
-    or a file). `sql` must be composed from constants only; values go in `params`."""
+    or a file), read on the database `using`. `sql` must be composed from constants only;
+    values go in `params`."""
+    connection = connections[using]
     connection.ensure_connection()
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
     with connection.connection.cursor() as cursor, cursor.copy(statement, params) as copy:

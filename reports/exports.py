@@ -148,8 +148,9 @@ def count_upto(queryset: QuerySet, limit: int) -> int:
 def csv_blocks(source: Source, queryset: QuerySet) -> Iterator[bytes]:
     """The CSV, header first, then the blocks Postgres sends."""
     yield header_line(source)
-    sql, params = _projected(source, queryset, for_xlsx=False).query.sql_with_params()
-    yield from copy_csv(sql, params)
+    projected = _projected(source, queryset, for_xlsx=False)
+    sql, params = projected.query.get_compiler(using=projected.db).as_sql()
+    yield from copy_csv(sql, params, using=projected.db)
 
 
 def write_xlsx(
