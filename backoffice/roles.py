@@ -54,6 +54,9 @@ STAFF_PERMISSIONS = [
     # Staff export what their lists show (CSV, XLSX); each sees only their own exports.
     "reports.add_export",
     "reports.view_export",
+    # The sales, channel, product and stock reports (issue 14): seed 004's store owner reads
+    # them every morning, and so do the staff who run the orders.
+    "reports.view_reports",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,

@@ -104,6 +104,7 @@ class DailyTotals(SalesFigures):
         constraints = [
             models.UniqueConstraint(fields=["day", "channel"], name="daily_totals_day_channel")
         ]
+        permissions = [("view_reports", "Can open the sales, cost, profit and stock reports")]
 
     def __str__(self):
         return f"{self.day} {self.channel}"

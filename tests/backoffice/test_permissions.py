@@ -344,6 +344,11 @@ ROUTES = {
         None,
     ),
     "django admin": ("get", lambda o: reverse("admin:index"), None),
+    # Reports (issue 14)
+    "sales report": ("get", lambda o: reverse("reports:sales"), None),
+    "channel report": ("get", lambda o: reverse("reports:channels"), None),
+    "product report": ("get", lambda o: reverse("reports:products"), None),
+    "stock report": ("get", lambda o: reverse("reports:stock"), None),
 }
 
 EXPECTED = {
@@ -442,6 +447,11 @@ EXPECTED = {
     # Staff and admins see a product's variants, stock and vendors.
     "product page": (LOGIN, OK, OK),
     "django admin": (ADMIN_LOGIN, ADMIN_LOGIN, OK),
+    # Order staff and store admins read the reports (issue 14).
+    "sales report": (LOGIN, OK, OK),
+    "channel report": (LOGIN, OK, OK),
+    "product report": (LOGIN, OK, OK),
+    "stock report": (LOGIN, OK, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
 MATRIX = [

@@ -1,0 +1,132 @@
+"""The report pages: the figures of the daily totals in a table beside the chart's data, the
+definitions on the page, unknown cost shown as such, and a fixed number of queries."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ProductVendorFactory, VariantFactory
+
+from .conftest import drop_ship_vendor, order_of, pay, roll_back
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["reports:sales", "reports:channels", "reports:products", "reports:stock"]
+
+
+@pytest.fixture
+def sales(clock):
+    """Mar 10: an online order (2 shirts, cost known) and an in-store order (a mug with no cost
+    recorded) paid; Mar 11: the in-store order rolled back."""
+    shirt = VariantFactory(price=Decimal("25.00"), cost_price=Decimal("10.00"), stock=40)
+    mug = VariantFactory(price=Decimal("9.00"), cost_price=Decimal("0"), stock=3)
+    ProductVendorFactory(product=shirt.product, vendor=drop_ship_vendor(), is_default=True)
+    online = order_of([(shirt, 2, "0")], shipping="5.00", tax="4.00")
+    in_store = order_of([(mug, 1, "0")], channel="in_store")
+    pay(online)
+    pay(in_store)
+    clock.advance(days=1)
+    roll_back(in_store)
+    return shirt, mug
+
+
+def chart_data(response, chart_id):
+    html = response.content.decode()
+    start = html.index(f'<script id="{chart_id}" type="application/json">') + len(
+        f'<script id="{chart_id}" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_sales_over_time_shows_each_day_and_the_definitions(
+    staff_client, sales, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(
+            reverse("reports:sales"), {"start": "2026-03-09", "end": "2026-03-11"}
+        )
+    html = response.content.decode()
+    assert response.status_code == 200
+    chart = chart_data(response, "sales-chart")
+    assert chart["labels"] == ["Mon Mar 9, 2026", "Tue Mar 10, 2026", "Wed Mar 11, 2026"]
+    # Net sales: 50 + 9 on the 10th, then the mug's 9 returned on the 11th.
+    assert [Decimal(v) for v in chart["datasets"][0]["data"]] == [0, 59, -9]
+    # Gross profit leaves out the mug (no cost): 50 − 20 on the 10th; on the 11th the mug's
+    # return is unknown-cost too, so nothing.
+    assert [Decimal(v) for v in chart["datasets"][1]["data"]] == [0, 30, 0]
+    assert "$59.00" in html and "−$9.00" in html
+    assert "$9.00 (1 unit)" in html  # sales with unknown cost, shown apart
+    assert "A sale counts on the day its order was paid" in html
+    assert "This range against the comparison range" in html
+
+
+def test_by_channel_counts_online_orders_like_any_other(
+    staff_client, sales, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(
+            reverse("reports:channels"), {"start": "2026-03-10", "end": "2026-03-11"}
+        )
+    chart = chart_data(response, "channel-chart")
+    assert chart["labels"] == ["Online", "In store", "Back office"]
+    assert [Decimal(v) for v in chart["datasets"][0]["data"]] == [50, 0, 0]
+    assert [Decimal(v) for v in chart["datasets"][1]["data"]] == [30, 0, 0]
+    assert "All channels" in response.content.decode()
+
+
+def test_by_product_shows_unknown_cost_as_unknown_and_the_vendor(
+    staff_client, sales, django_assert_max_num_queries
+):
+    shirt, mug = sales
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(
+            reverse("reports:products"),
+            {"start": "2026-03-10", "end": "2026-03-10", "sort": "-profit"},
+        )
+    html = response.content.decode()
+    assert chart_data(response, "product-chart")["labels"] == [shirt.sku, mug.sku]
+    assert "Acme Supply" in html
+    assert ">unknown<" in html  # the mug's profit: no cost recorded
+    assert "60.0 %" in html  # the shirt's margin: 30 / 50
+
+
+def test_stock_lists_the_lowest_first_with_cost_value(
+    staff_client, sales, django_assert_max_num_queries
+):
+    shirt, mug = sales
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(reverse("reports:stock"))
+    html = response.content.decode()
+    assert chart_data(response, "stock-chart")["labels"][:2] == [mug.sku, shirt.sku]
+    assert "$380.00" in html  # 38 shirts on hand × 10.00
+    assert "unknown" in html  # the mugs' cost value
+
+
+def test_bad_input_is_named_and_the_default_range_shown(staff_client, sales):
+    response = staff_client.get(
+        reverse("reports:sales"), {"start": "2026-03-12", "end": "2026-03-01", "group": "decade"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "To: The end date Mar 1, 2026 is before the start date." in html
+    assert "Group: Select a valid choice." in html
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_pages_show_the_replicas_note(staff_client, sales, name, monkeypatch):
+    from core.replica import ReadSource
+    from reports import views
+
+    monkeypatch.setattr(
+        views,
+        "reporting_db",
+        lambda: ReadSource("default", "Showing live data: the reporting replica is 4 min behind."),
+    )
+    response = staff_client.get(reverse(name))
+    assert "the reporting replica is 4 min behind" in response.content.decode()
+
+
+def test_the_top_bar_has_reports_for_staff(staff_client):
+    assert reverse("reports:sales") in staff_client.get(reverse("orders:list")).content.decode()
