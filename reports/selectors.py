@@ -14,9 +14,11 @@ from decimal import Decimal
 
 from django.db.models import (
     DateField,
+    DateTimeField,
     DecimalField,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -24,7 +26,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf, Round, Trunc
+from django.db.models.functions import Cast, Coalesce, NullIf, Round
 
 from catalog.models import ProductVendor, Variant
 
@@ -86,12 +88,19 @@ def _totals(using: str, report: ReportRange) -> QuerySet:
     return rows.filter(channel=report.channel) if report.channel else rows
 
 
+def _period(group: str) -> Cast:
+    """The first day of the day's week (Monday) or month, as a date (date_trunc alone gives a
+    timestamp)."""
+    truncated = Func(Value(group), F("day"), function="date_trunc", output_field=DateTimeField())
+    return Cast(truncated, DateField())
+
+
 def sales_by_period(*, using: str, report: ReportRange) -> QuerySet:
     """One row per day, week (from Monday) or month of the range that had sales or returns,
     oldest first, with every figure."""
     return (
         _totals(using, report)
-        .annotate(period=Trunc("day", report.group, output_field=DateField()))
+        .annotate(period=_period(report.group))
         .values("period")
         .annotate(**_sums(LINE_SUMS), **_sums(ORDER_SUMS))
         .annotate(**_derived(orders=True))
