@@ -73,6 +73,8 @@ def _no_known_cost(record) -> bool:
 class ProfitColumns(tables.Table):
     """Cost, gross profit, margin and the sales left out of them (no cost recorded)."""
 
+    region_label = "Figures"
+
     cost_total = Money(verbose_name="Cost")
     profit = Money(verbose_name="Gross profit", empty_values=())
     margin = tables.Column(verbose_name="Margin", attrs=NUM, empty_values=())
@@ -99,6 +101,8 @@ class ProfitColumns(tables.Table):
 
 
 class SalesColumns(ProfitColumns):
+    region_label = "Sales figures"
+
     orders_paid = Count(verbose_name="Orders")
     gross = Money(verbose_name="Gross sales")
     discount = Money(verbose_name="Discounts")
@@ -110,7 +114,7 @@ class SalesColumns(ProfitColumns):
 
     class Meta:
         orderable = False
-        template_name = "tables/table.html"
+        template_name = "reports/_table.html"
         attrs = {"class": "grid report-grid"}
         sequence = (
             "...",
@@ -157,13 +161,15 @@ class ChannelTable(SalesColumns):
 
 
 class ProductTable(ProfitColumns):
+    region_label = "Sales by product and variant"
+
     product_name = tables.Column(verbose_name="Item", order_by=("product_name", "sku"))
     vendor_name = tables.Column(verbose_name="Drop-ship vendor", default="—")
     net_units = Count(verbose_name="Units sold (net)")
     net = Money(verbose_name="Net sales")
 
     class Meta:
-        template_name = "tables/table.html"
+        template_name = "reports/_table.html"
         attrs = {"class": "grid report-grid"}
         order_by_field = "sort"
         sequence = (
@@ -185,6 +191,8 @@ class ProductTable(ProfitColumns):
 
 
 class StockTable(tables.Table):
+    region_label = "Stock per variant"
+
     product_name = tables.Column(verbose_name="Item")
     stock = Count(verbose_name="On hand")
     units_sold = Count(verbose_name="Units sold (all time)")
@@ -193,7 +201,7 @@ class StockTable(tables.Table):
 
     class Meta:
         orderable = False
-        template_name = "tables/table.html"
+        template_name = "reports/_table.html"
         attrs = {"class": "grid report-grid"}
         empty_text = "No variant keeps stock."
         row_attrs = {"class": lambda record: "row-warn" if record.stock <= 5 else ""}
@@ -214,6 +222,8 @@ class StockTable(tables.Table):
 
 
 class ComparisonTable(tables.Table):
+    region_label = "This range against the comparison range"
+
     figure = tables.Column(verbose_name="Figure", attrs={"th": {"scope": "row"}})
     now = tables.Column(verbose_name="This range", attrs=NUM)
     then = tables.Column(verbose_name="Compared with", attrs=NUM)
@@ -221,7 +231,7 @@ class ComparisonTable(tables.Table):
 
     class Meta:
         orderable = False
-        template_name = "tables/table.html"
+        template_name = "reports/_table.html"
         attrs = {"class": "grid report-grid comparison-grid"}
 
     def __init__(self, *args, now_label: str = "", then_label: str = "", **kwargs):
