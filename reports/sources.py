@@ -10,7 +10,7 @@ from orders.selectors import orders_matching
 
 from .exports import DATETIME, MONEY, NUMBER, Column, Source, ZeroPadded, label_of, register
 from .forms import ReportForm, ReportRange
-from .selectors import sales_by_channel, sales_by_period, sales_by_product, stock_levels
+from .selectors import sales_by_channel, sales_by_period, sales_by_product_named, stock_levels
 
 ORDERS = register(
     Source(
@@ -153,7 +153,9 @@ register(
         key="products",
         title="Sales by product",
         permission=REPORTS,
-        rows=lambda *, user, filters: sales_by_product(using="default", report=_report(filters)),
+        rows=lambda *, user, filters: sales_by_product_named(
+            using="default", report=_report(filters)
+        ),
         list_url_name="reports:products",
         columns=[
             Column("Item", "product_name"),

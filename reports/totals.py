@@ -22,7 +22,7 @@ from django.utils import timezone
 from orders.models import OrderEvent
 from orders.status import TRANSITIONS, Effect
 
-from .models import CostChange, DailyTotals, DailyVariantSales
+from .models import CostChange, DailyTotals, VariantSales
 
 FIGURES = (
     "units_sold",
@@ -104,6 +104,9 @@ _COST_MOVES = """
 """
 
 
+MOVE_COLUMNS = ", ".join(("day", "channel", "variant_id", "product_id", *FIGURES, *ORDER_FIGURES))
+
+
 def _upsert(table: str, key: tuple[str, ...], figures: tuple[str, ...], moves: str) -> str:
     columns = ", ".join(figures)
     sums = ", ".join(f"sum({f})" for f in figures)
@@ -113,10 +116,33 @@ def _upsert(table: str, key: tuple[str, ...], figures: tuple[str, ...], moves: s
     return f"""
         INSERT INTO {table} AS t ({keys}, {columns})
         SELECT {keys}, {sums}
-        FROM ({moves}) m (day, channel, variant_id, product_id, {", ".join(FIGURES + ORDER_FIGURES)})
+        FROM ({moves}) m ({MOVE_COLUMNS})
         GROUP BY {keys}
         ORDER BY {keys}
         ON CONFLICT ({keys}) DO UPDATE SET {add}
+    """  # noqa: S608
+
+
+def _variant_upsert(moves: str) -> str:
+    """Each move added to its variant's rows of its day, week and month, in its channel and in
+    all channels (""): six rows per variant an event touches, one statement."""
+    figures = ", ".join(FIGURES)
+    sums = ", ".join(f"sum(m.{f})" for f in FIGURES)
+    add = ", ".join(f"{f} = t.{f} + EXCLUDED.{f}" for f in FIGURES)
+    key = "period, start, channel, variant_id, product_id"
+    return f"""
+        INSERT INTO {VariantSales._meta.db_table} AS t ({key}, {figures})
+        SELECT g.period, g.start, c.channel, m.variant_id, m.product_id, {sums}
+        FROM ({moves}) m ({MOVE_COLUMNS})
+        CROSS JOIN LATERAL (VALUES
+            ('day', m.day),
+            ('week', date_trunc('week', m.day::timestamp)::date),
+            ('month', date_trunc('month', m.day::timestamp)::date)
+        ) g (period, start)
+        CROSS JOIN LATERAL (VALUES (m.channel), ('')) c (channel)
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT ({key}) DO UPDATE SET {add}
     """  # noqa: S608
 
 
@@ -131,12 +157,7 @@ def _statements(*, events: str, changes: str) -> list[str]:
             FIGURES + ORDER_FIGURES,
             f"{line_moves} UNION ALL {order_moves} UNION ALL {cost_moves}",
         ),
-        _upsert(
-            DailyVariantSales._meta.db_table,
-            ("day", "channel", "variant_id", "product_id"),
-            FIGURES,
-            f"{line_moves} UNION ALL {cost_moves}",
-        ),
+        _variant_upsert(f"{line_moves} UNION ALL {cost_moves}"),
     ]
 
 
@@ -205,12 +226,11 @@ def daily_totals_add_cost_change(*, po_line, quantity: int, at=None) -> CostChan
 
 @transaction.atomic
 def daily_totals_rebuild() -> tuple[int, int]:
-    """Recompute every day's rows from scratch: the orders' sale and return events and the
-    vendors' cost changes. Returns how many (day, channel) and (day, channel, variant) rows
-    there are. Locks both tables for its duration, so upkeep waits rather than interleaves."""
-    tables = f"{DailyTotals._meta.db_table}, {DailyVariantSales._meta.db_table}"
+    """Recompute every row from scratch: the orders' sale and return events and the vendors'
+    cost changes. Returns how many (day, channel) and variant rows (all grains) there are. Locks both tables for its duration, so upkeep waits rather than interleaves."""
+    tables = f"{DailyTotals._meta.db_table}, {VariantSales._meta.db_table}"
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         cursor.execute(f"TRUNCATE {tables}")
     _run(REBUILD_STATEMENTS, {})
-    return DailyTotals.objects.count(), DailyVariantSales.objects.count()
+    return DailyTotals.objects.count(), VariantSales.objects.count()

@@ -241,7 +241,7 @@ def product_report(request):
     form = ReportForm(request.GET or None)
     report = form.report_range()
     source = reporting_db()
-    rows = list(sales_by_product(using=source.alias, report=report))
+    rows = sales_by_product(using=source.alias, report=report)
     table = ProductTable(rows, order_by=request.GET.get("sort") or None)
     top = rows[:15]
     chart = {

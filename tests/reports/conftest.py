@@ -1,6 +1,7 @@
 """Helpers for the reports' tests: a clock the services read, orders paid and reversed through
 the real services, vendor shipments, and the daily totals as plain dicts."""
 
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
@@ -13,7 +14,7 @@ from orders.models import OrderStatus
 from orders.services import order_transition
 from payments.services import PaymentInfo, order_mark_paid
 from purchasing.services import po_create_for_order, po_lines_ship
-from reports.models import DailyTotals, DailyVariantSales
+from reports.models import DailyTotals, VariantSales
 from reports.totals import FIGURES, ORDER_FIGURES
 from tests.factories import OrderFactory, OrderLineFactory
 from tests.purchasing.conftest import email_vendor
@@ -107,11 +108,31 @@ def totals_by_day() -> dict:
 
 
 def totals_by_variant() -> dict:
-    rows = {}
-    for row in DailyVariantSales.objects.values(
-        "day", "channel", "variant_id", "product_id", *FIGURES
+    """(day, channel, variant, product) -> {figure: value} from the day rows of each channel,
+    all-zero rows left out; the week, month and all-channel rows must add up to them."""
+    rows, rolled_up = {}, defaultdict(lambda: defaultdict(int))
+    for row in VariantSales.objects.values(
+        "period", "start", "channel", "variant_id", "product_id", *FIGURES
     ):
-        key = (row.pop("day"), row.pop("channel"), row.pop("variant_id"), row.pop("product_id"))
-        if any(row.values()):
-            rows[key] = row
+        period, start, channel = row.pop("period"), row.pop("start"), row.pop("channel")
+        key = (start, channel, row.pop("variant_id"), row.pop("product_id"))
+        if period == "day" and channel:
+            if any(row.values()):
+                rows[key] = row
+        else:
+            rolled_up[(period, *key)] = row
+    _check_rollups(rows, rolled_up)
     return rows
+
+
+def _check_rollups(days: dict, rolled_up: dict) -> None:
+    expected = defaultdict(lambda: defaultdict(int))
+    for (day, channel, variant, product), row in days.items():
+        week = day - timedelta(days=day.weekday())
+        for period, start in (("week", week), ("month", day.replace(day=1)), ("day", day)):
+            for where in {channel, ""} if period != "day" else {""}:
+                for figure, value in row.items():
+                    expected[(period, start, where, variant, product)][figure] += value
+    found = {k: dict(v) for k, v in rolled_up.items() if any(v.values())}
+    wanted = {k: dict(v) for k, v in expected.items() if any(v.values())}
+    assert found == wanted

@@ -130,3 +130,32 @@ def test_the_pages_show_the_replicas_note(staff_client, sales, name, monkeypatch
 
 def test_the_top_bar_has_reports_for_staff(staff_client):
     assert reverse("reports:sales") in staff_client.get(reverse("orders:list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-03-10", "2026-03-10"),  # a Tuesday
+        ("2026-03-09", "2026-03-15"),  # a whole week
+        ("2026-02-26", "2026-04-03"),  # days, a whole month, days
+        ("2024-12-07", "2026-12-06"),  # two years from a Saturday
+        ("2026-01-01", "2026-12-31"),  # whole months only
+    ],
+)
+def test_a_range_is_whole_months_weeks_and_days_each_day_once(start, end):
+    from datetime import date, timedelta
+
+    from reports.selectors import range_pieces
+
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    pieces = range_pieces(first, last)
+    covered = [
+        m + timedelta(days=i)
+        for m in pieces["month"]
+        for i in range(31)
+        if (m + timedelta(days=i)).month == m.month
+    ]
+    covered += [w + timedelta(days=i) for w in pieces["week"] for i in range(7)]
+    covered += pieces["day"]
+    assert sorted(covered) == [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    assert len(pieces["day"]) <= 12 and len(pieces["week"]) <= 10
