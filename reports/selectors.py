@@ -320,6 +320,6 @@ def comparison_rows(sales: SalesReport) -> list[dict]:
     rows = []
     for name, label, money in COMPARED_FIGURES:
         now, then = sales.summary[name], sales.compared_summary[name]
-        change = ((now - then) * 100 / abs(then)).quantize(Decimal("0.1")) if then else None
+        change = (Decimal(now - then) * 100 / abs(then)).quantize(Decimal("0.1")) if then else None
         rows.append({"figure": label, "now": now, "then": then, "change": change, "money": money})
     return rows

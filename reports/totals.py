@@ -15,6 +15,7 @@ a move that books the sale is a sale, one that reverses it is a return.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -166,11 +167,19 @@ COST_STATEMENTS = _statements(events="false", changes="c.id = %(change)s")
 REBUILD_STATEMENTS = _statements(events="true", changes="true")
 
 
-def _run(statements: list[str], params: dict) -> None:
+def _run(statements: list[str], params: dict, *, prepare: bool = False) -> None:
     params = {"tz": settings.TIME_ZONE, **params}
-    with connection.cursor() as cursor:
+    if not prepare:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql, params)
+        return
+    # Every payment runs these: prepared once per connection (server-side binding, psycopg's
+    # own cursor), their planning (~0.5 ms each, of joins over VALUES and UNIONs) is saved.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         for sql in statements:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, prepare=True)
 
 
 def is_counted(from_status: str, to_status: str) -> bool:
@@ -181,7 +190,7 @@ def is_counted(from_status: str, to_status: str) -> bool:
 def daily_totals_add_event(*, event_id: int) -> None:
     """Add a sale or return (its STATUS OrderEvent) to its day's rows, inside the caller's
     transaction (the one that changed the order's status)."""
-    _run(EVENT_STATEMENTS, {"event": event_id})
+    _run(EVENT_STATEMENTS, {"event": event_id}, prepare=True)
 
 
 def _share(amount: Decimal, part: int, whole: int) -> Decimal:
@@ -220,7 +229,7 @@ def daily_totals_add_cost_change(*, po_line, quantity: int, at=None) -> CostChan
             else Decimal(0)
         ),
     )
-    _run(COST_STATEMENTS, {"change": change.pk})
+    _run(COST_STATEMENTS, {"change": change.pk}, prepare=True)
     return change
 
 

@@ -1,4 +1,5 @@
-"""Export pages: start an export of a list, watch a large one's progress, download it."""
+"""Export pages (start an export of a list, watch a large one's progress, download it) and the
+reports (sales over time, by channel, by product, stock)."""
 
 from dataclasses import dataclass
 
@@ -31,12 +32,14 @@ from .selectors import (
 )
 from .tables import (
     PERIOD_FORMATS,
+    PRODUCT_COLUMNS,
+    SALES_COLUMNS,
     ChannelTable,
     ComparisonTable,
     ExportTable,
-    ProductTable,
-    SalesOverTimeTable,
+    FigureTable,
     StockTable,
+    period_column,
 )
 
 EXPORT = "reports.add_export"
@@ -175,7 +178,12 @@ def sales_report(request):
             "note": source.note,
             "sales": sales,
             "chart": _periods_chart(sales),
-            "table": SalesOverTimeTable(sales.rows, group=report.group),
+            "table": FigureTable(
+                [period_column(report.group), *SALES_COLUMNS],
+                sales.rows,
+                label="Sales per period",
+                empty_text="Nothing was sold in this range.",
+            ),
             "comparison": ComparisonTable(
                 comparison,
                 now_label=f"{report.start:%b %-d, %Y} – {report.end:%b %-d, %Y}",
@@ -242,8 +250,15 @@ def product_report(request):
     report = form.report_range()
     source = reporting_db()
     rows = sales_by_product(using=source.alias, report=report)
-    table = ProductTable(rows, order_by=request.GET.get("sort") or None)
-    top = rows[:15]
+    table = FigureTable(
+        PRODUCT_COLUMNS,
+        rows,
+        label="Sales by product and variant",
+        empty_text="Nothing was sold in this range.",
+        sort=request.GET.get("sort", ""),
+        query=request.GET,
+    )
+    top = table.rows[:15]
     chart = {
         "type": "bar",
         "labels": [row["sku"] or "Deleted item" for row in top],
