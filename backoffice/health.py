@@ -1,4 +1,6 @@
-"""GET /health/: is the database reachable, and the broker? 200 if both, 503 if not.
+"""GET /health/: is the database reachable, and the broker? 200 if both, 503 if not. With a
+reporting replica configured it says how that is too, without failing on it (reports and
+exports fall back to the primary).
 GET /health/workers/: have a Celery worker and beat been seen lately? 200 if both, 503 if not
 (a readiness check for the email pipeline; the web's own liveness does not depend on it)."""
 
@@ -12,6 +14,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from core.replica import replica_state
 
 
 def _database() -> str:
@@ -32,6 +36,21 @@ def _broker() -> str:
     return "ok"
 
 
+def _replica() -> str | None:
+    """The reporting replica's last check (None: no replica configured)."""
+    state = replica_state()
+    if state is None:
+        return None
+    fallback = " (reports read the primary)"
+    if not state.up:
+        return f"error: not answering: {state.error}{fallback}"
+    if state.lag is None:
+        return f"error: cannot tell its lag{fallback}"
+    if state.lag > settings.REPLICA_MAX_LAG_SECONDS:
+        return f"error: {state.lag:.0f} s behind{fallback}"
+    return f"ok ({state.lag:.0f} s behind)"
+
+
 @login_not_required
 @never_cache
 @require_GET
@@ -43,6 +62,9 @@ def health(request):
         except Exception as exc:  # any failure of a dependency is reported, never raised
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False
+    replica = _replica()  # never raises: a failed check is a state
+    if replica is not None:
+        checks["replica"] = replica
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )

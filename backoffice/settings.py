@@ -167,7 +167,16 @@ REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", 5)
 # Seconds to wait for a connection to the replica (libpq's minimum is 2).
 REPLICA_CONNECT_TIMEOUT = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=60,
+        # A replica restarts more often than the primary (maintenance, failover): a request
+        # checks its kept connection before the first use (a SELECT 1), so one dropped in
+        # between is replaced instead of failing a report.
+        conn_health_checks=True,
+        # Behind a transaction-pooling PgBouncer (README "Reading from a replica").
+        disable_server_side_cursors=env_bool("REPLICA_DISABLE_SERVER_SIDE_CURSORS", False),
+    )
     if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL too.")
     DATABASES["replica"]["OPTIONS"] = {

@@ -6,7 +6,9 @@ replica of `default`). Reports and exports ask `reporting_db()` and read with
 other read and every write stays on the primary.
 
 The replica is used only while it answers and is at most REPLICA_MAX_LAG_SECONDS behind;
-otherwise the read goes to the primary and `note` says why, for the page to show. The check
+otherwise the read goes to the primary and `note` says why, for the page to show.
+`read_reporting(read)` also covers a replica that drops between its check and the read: the
+read runs again on the primary. The check
 (one short query) is remembered for REPLICA_CHECK_SECONDS in this process, so a report pays at
 most one probe every few seconds, and a replica that is down costs one failed connection
 (bounded by REPLICA_CONNECT_TIMEOUT) per period, never an error.
@@ -15,14 +17,24 @@ most one probe every few seconds, and a replica that is down costs one failed co
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REPLICA_ALIAS = "replica"
+NOT_ANSWERING = "Showing live data: the reporting replica is not answering."
 
 # Lag in seconds, 0 when caught up: a replica that has replayed everything it received is
 # current however long ago its last transaction was (an idle primary sends nothing). A server
@@ -59,18 +71,33 @@ _lock = threading.Lock()
 
 
 def replica_configured() -> bool:
-    return REPLICA_ALIAS in connections.settings
+    """A replica alias that is a database of its own (not a test mirror of the primary)."""
+    return REPLICA_ALIAS in connections.settings and not _mirror_of(REPLICA_ALIAS)
 
 
 def _mirror_of(alias: str) -> str | None:
-    """In tests, the alias a test-mirror replica stands for (it is that database)."""
-    return connections.settings[alias].get("TEST", {}).get("MIRROR") or None
+    """In tests, the alias a test-mirror replica stands for: the same database, so reads go
+    through that alias (and see the test's own transaction)."""
+    mirror = connections.settings[alias].get("TEST", {}).get("MIRROR")
+    if not mirror:
+        return None
+    # Django's test setup points the mirror's connection at the mirrored test database.
+    ours, theirs = connections[alias].settings_dict, connections[mirror].settings_dict
+    same = all(ours.get(key) == theirs.get(key) for key in ("HOST", "PORT", "NAME"))
+    return mirror if same else None
 
 
 def _probe(alias: str) -> ReplicaState:
+    """One short query; a replica that accepts connections but hangs is cut off by a
+    statement timeout (as long as the connection timeout), set for this query only."""
     connection = connections[alias]
+    timeout_ms = int(settings.REPLICA_CONNECT_TIMEOUT * 1000)
     try:
-        with connection.cursor() as cursor:
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            if not connection.savepoint_ids:  # our own transaction, not a caller's
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)]
+                )
             cursor.execute(LAG_SQL)
             (lag,) = cursor.fetchone()
     except Exception as exc:  # down, refused, timed out, a broken persistent connection
@@ -78,6 +105,11 @@ def _probe(alias: str) -> ReplicaState:
         connection.close()  # the next check reconnects instead of reusing a dead connection
         return ReplicaState(up=False, error=exc.__class__.__name__)
     return ReplicaState(up=True, lag=None if lag is None else max(0.0, float(lag)))
+
+
+def _remember(state: ReplicaState) -> None:
+    with _lock:
+        _checked[REPLICA_ALIAS] = (time.monotonic(), state)
 
 
 def replica_state(*, fresh: bool = False) -> ReplicaState | None:
@@ -91,8 +123,7 @@ def replica_state(*, fresh: bool = False) -> ReplicaState | None:
     if cached and not fresh and now - cached[0] < settings.REPLICA_CHECK_SECONDS:
         return cached[1]
     state = _probe(REPLICA_ALIAS)
-    with _lock:
-        _checked[REPLICA_ALIAS] = (time.monotonic(), state)
+    _remember(state)
     return state
 
 
@@ -113,17 +144,11 @@ def _behind(seconds: float) -> str:
 def reporting_db() -> ReadSource:
     """Where a report or export reads: `replica` when configured, answering and at most
     REPLICA_MAX_LAG_SECONDS behind; else `default`, with a note saying why."""
-    if not replica_configured():
+    if not replica_configured():  # none, or in tests the primary itself
         return ReadSource(DEFAULT_DB_ALIAS)
-    mirror = _mirror_of(REPLICA_ALIAS)
-    if mirror:
-        return ReadSource(mirror)
     state = replica_state()
     if not state.up:
-        return ReadSource(
-            DEFAULT_DB_ALIAS,
-            "Showing live data: the reporting replica is not answering.",
-        )
+        return ReadSource(DEFAULT_DB_ALIAS, NOT_ANSWERING)
     if state.lag is None:
         return ReadSource(
             DEFAULT_DB_ALIAS,
@@ -135,3 +160,21 @@ def reporting_db() -> ReadSource:
             f"Showing live data: the reporting replica is {_behind(state.lag)} behind.",
         )
     return ReadSource(REPLICA_ALIAS)
+
+
+def read_reporting(read: Callable[[str], T]) -> tuple[T, ReadSource]:
+    """`read(alias)` where reports read, and where that was. If the replica fails during the
+    read (it went down since its last check), it is remembered as down and the read runs
+    again on the primary, so a report never fails over it. `read` must evaluate its queries
+    (a list, a dict, numbers), not return a lazy queryset."""
+    source = reporting_db()
+    if source.alias != REPLICA_ALIAS:
+        return read(source.alias), source
+    try:
+        return read(source.alias), source
+    except (OperationalError, InterfaceError) as exc:  # lost, refused, cancelled by replay
+        logger.warning("The reporting replica failed during a read: %s", exc)
+        connections[REPLICA_ALIAS].close()
+        _remember(ReplicaState(up=False, error=exc.__class__.__name__))
+        fallback = ReadSource(DEFAULT_DB_ALIAS, NOT_ANSWERING)
+        return read(fallback.alias), fallback

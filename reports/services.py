@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
-from core.replica import reporting_db
+from core.replica import read_reporting
 from orders.selectors import list_filters
 
 from .exports import SOURCES, Source, count_upto, csv_blocks, write_xlsx
@@ -37,6 +37,7 @@ class Plan:
     format: str
     filename: str
     inline: bool
+    alias: str = "default"  # the database its rows are read from
 
 
 def _source(key: str, user) -> Source:
@@ -48,13 +49,23 @@ def _source(key: str, user) -> Source:
     return source
 
 
-def _rows(source: Source, *, user, filters):
-    """The export's rows, read where reports read (the replica when it is healthy; the
-    export's own job row is always written on the primary)."""
-    read = reporting_db()
+def _rows(source: Source, *, user, filters, alias: str):
+    return source.queryset(user=user, filters=filters).using(alias)
+
+
+def _count(source: Source, *, user, filters, limit: int | None = None) -> tuple[int, str]:
+    """How many rows the export has (up to `limit`), and the database alias it reads them
+    from: where reports read (the replica when it is healthy, else the primary). The
+    export's own job row is always written on the primary."""
+
+    def count(alias: str) -> int:
+        rows = _rows(source, user=user, filters=filters, alias=alias)
+        return count_upto(rows, limit) if limit else rows.order_by().count()
+
+    total, read = read_reporting(count)
     if read.note:
-        logger.info("Export of %s reads the primary: %s", source.key, read.note)
-    return source.queryset(user=user, filters=filters).using(read.alias)
+        logger.info("The export of %s reads the primary: %s", source.key, read.note)
+    return total, read.alias
 
 
 def inline_limit(fmt: str) -> int:
@@ -73,19 +84,24 @@ def export_plan(*, user, source_key: str, query: str, fmt: str) -> Plan:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{source.key}-{stamp}.{fmt}"
     limit = inline_limit(fmt)
-    queryset = _rows(source, user=user, filters=filters)
-    inline = count_upto(queryset, limit + 1) <= limit
-    return Plan(source=source, filters=filters, format=fmt, filename=filename, inline=inline)
+    counted, alias = _count(source, user=user, filters=filters, limit=limit + 1)
+    inline = counted <= limit
+    return Plan(
+        source=source, filters=filters, format=fmt, filename=filename, inline=inline, alias=alias
+    )
 
 
 def export_stream_csv(plan: Plan, *, user):
-    return csv_blocks(plan.source, _rows(plan.source, user=user, filters=plan.filters))
+    return csv_blocks(
+        plan.source, _rows(plan.source, user=user, filters=plan.filters, alias=plan.alias)
+    )
 
 
 def export_xlsx_file(plan: Plan, *, user):
     """The XLSX, written to a temporary file that is gone once it is closed."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
-    write_xlsx(plan.source, _rows(plan.source, user=user, filters=plan.filters), handle)
+    rows = _rows(plan.source, user=user, filters=plan.filters, alias=plan.alias)
+    write_xlsx(plan.source, rows, handle)
     handle.seek(0)
     return handle
 
@@ -136,8 +152,9 @@ def export_run(*, export_id: int) -> Export:
         return export
     try:
         source = _source(export.source, export.created_by)
-        queryset = _rows(source, user=export.created_by, filters=list_filters(export.query))
-        total = queryset.order_by().count()
+        filters = list_filters(export.query)
+        total, alias = _count(source, user=export.created_by, filters=filters)
+        queryset = _rows(source, user=export.created_by, filters=filters, alias=alias)
         Export.objects.filter(pk=export_id).update(rows_total=total)
         progress = _Progress(export_id)
         with tempfile.TemporaryDirectory() as folder:

@@ -2,17 +2,22 @@
 // json_script) with Chart.js (static/vendor/chartjs). See templates/reports/_chart.html for the
 // data's shape. Each canvas is drawn once, including canvases htmx swaps in later.
 //
+// Every chart include loads this file; it loads Chart.js itself, once (from its script tag's
+// data-chartjs), so several charts on a page, or charts swapped in by htmx, share one copy.
+//
 // Content-Security-Policy (style-src 'self'): Chart.js sizes its canvas through the CSSOM
 // (element.style.x = ...), which CSP allows, and injects no <style> elements; its tooltips and
 // legend are drawn on the canvas. The box the canvas fills is sized in app.css (.chart-box).
 (function () {
   "use strict";
 
-  // This file is included by every chart on a page (and again by htmx swaps): run once.
+  // Loaded again by another include or an htmx swap: the first copy does the work.
   if (window.backofficeCharts) {
-    window.backofficeCharts.drawAll(document);
+    window.backofficeCharts.drawAll();
     return;
   }
+
+  var libraryUrl = document.currentScript && document.currentScript.dataset.chartjs;
 
   // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
   var COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"];
@@ -144,28 +149,39 @@
   function forgetDetached() {
     instances.forEach(function (chart, canvas) {
       if (!canvas.isConnected) {
-        chart.destroy();
+        if (chart) chart.destroy();
         instances.delete(canvas);
       }
     });
   }
 
-  function drawAll(root) {
-    if (!window.Chart) return;  // chart.umd.min.js is still loading: its load event calls us
+  function drawAll() {
+    if (!window.Chart) return;  // Chart.js is still loading: its load event draws
     forgetDetached();
-    (root || document).querySelectorAll("canvas[data-chart]").forEach(draw);
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      try {
+        draw(canvas);
+      } catch (error) {  // one chart's bad data must not keep the others from drawing
+        console.error("charts.js: cannot draw #" + canvas.dataset.chart, error);
+        instances.set(canvas, null);  // said once; not retried on every htmx swap
+      }
+    });
   }
 
-  window.backofficeCharts = { drawAll: drawAll };
+  window.backofficeCharts = {
+    drawAll: drawAll,
+    chartFor: function (canvas) { return instances.get(canvas); },
+  };
 
   function start() {
-    if (window.Chart) {
-      drawAll(document);
+    if (window.Chart || !libraryUrl) {
+      drawAll();
       return;
     }
-    // Inserted by htmx, the library may load after this file: draw when it has.
-    var library = document.querySelector("script[src*='vendor/chartjs/']");
-    if (library) library.addEventListener("load", function () { drawAll(document); });
+    var library = document.createElement("script");
+    library.src = libraryUrl;
+    library.addEventListener("load", drawAll);
+    document.head.appendChild(library);
   }
 
   if (document.readyState === "loading") {
@@ -173,5 +189,5 @@
   } else {
     start();
   }
-  document.addEventListener("htmx:load", function () { drawAll(document); });
+  document.addEventListener("htmx:load", drawAll);
 })();
