@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Variant
 from core import keyset
-from core.replica import reporting_db
+from core.replica import read_reporting
 from orders.models import Channel
 
 from . import services
@@ -166,8 +166,7 @@ def sales_report(request):
     """Sales over time: per day, week or month, against the period before or a year back."""
     form = ReportForm(request.GET or None)
     report = form.report_range()
-    source = reporting_db()
-    sales = sales_over_time(using=source.alias, report=report)
+    sales, source = read_reporting(lambda alias: sales_over_time(using=alias, report=report))
     comparison = comparison_rows(sales)
     return _report_page(
         request,
@@ -207,8 +206,7 @@ def channel_report(request):
     """By channel: online, in store and back office apart, and together in the last row."""
     form = ReportForm(request.GET or None)
     report = form.report_range()
-    source = reporting_db()
-    rows = list(sales_by_channel(using=source.alias, report=report))
+    rows, source = read_reporting(lambda alias: list(sales_by_channel(using=alias, report=report)))
     found = {row["channel"]: row for row in rows}
     zero = figures_complete(dict.fromkeys([*LINE_SUMS, *ORDER_SUMS], 0))
     rows = [found.get(value) or {"channel": value, **zero} for value in Channel.values]
@@ -248,8 +246,7 @@ def product_report(request):
     query)."""
     form = ReportForm(request.GET or None)
     report = form.report_range()
-    source = reporting_db()
-    rows = sales_by_product(using=source.alias, report=report)
+    rows, source = read_reporting(lambda alias: sales_by_product(using=alias, report=report))
     table = FigureTable(
         PRODUCT_COLUMNS,
         rows,
@@ -299,13 +296,14 @@ STOCK_KEYS = [("stock", False), ("id", False)]
 def stock_report(request):
     """Stock: per variant kept in stock, on hand, sold, backordered and the cost value of
     what is on hand; lowest stock first, keyset paged."""
-    source = reporting_db()
-    window = keyset.window(
-        stock_levels(using=source.alias),
-        STOCK_KEYS,
-        per_page=STOCK_PER_PAGE,
-        after=_stock_decoded(request.GET.get("after", "")),
-        before=_stock_decoded(request.GET.get("before", "")),
+    window, source = read_reporting(
+        lambda alias: keyset.window(
+            stock_levels(using=alias),
+            STOCK_KEYS,
+            per_page=STOCK_PER_PAGE,
+            after=_stock_decoded(request.GET.get("after", "")),
+            before=_stock_decoded(request.GET.get("before", "")),
+        )
     )
     page = StockPage(per_page=STOCK_PER_PAGE)
     if window.rows:

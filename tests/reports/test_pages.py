@@ -116,11 +116,11 @@ def test_bad_input_is_named_and_the_default_range_shown(staff_client, sales):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_the_pages_show_the_replicas_note(staff_client, sales, name, monkeypatch):
+    from core import replica
     from core.replica import ReadSource
-    from reports import views
 
     monkeypatch.setattr(
-        views,
+        replica,
         "reporting_db",
         lambda: ReadSource("default", "Showing live data: the reporting replica is 4 min behind."),
     )
