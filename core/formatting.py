@@ -21,9 +21,9 @@ def money_formatter(currency: str = ""):
     symbol = SYMBOLS.get(currency)
 
     def label(value) -> str:
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value):
             return ""
-        amount = Decimal(value)
+        amount = value if isinstance(value, Decimal) else Decimal(value)
         text = f"{abs(amount):,.{places}f}"
         sign = "−" if amount < 0 else ""
         return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
