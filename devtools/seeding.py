@@ -581,6 +581,29 @@ WHERE m.vendor_id = v.id
 """
 
 
+# Vendors' shipments of the POs' lines replace the lines' cost from the day they shipped (the
+# order's first shipment): the record reports.totals.daily_totals_add_cost_change keeps when a
+# vendor's shipment is entered, which the rebuild at the end of the seed adds in.
+_VENDOR_COSTS_SQL = """
+INSERT INTO reports_costchange
+    (po_line_id, order_line_id, quantity, happened_at, day, channel, variant_id, product_id,
+     cost_delta, unknown_cost_units_delta, unknown_cost_sales_delta)
+SELECT pl.id, l.id, pl.quantity_shipped, s.at, (s.at AT TIME ZONE %(tz)s)::date, o.channel,
+       l.variant_id, l.product_id, pl.quantity_shipped * (pl.unit_cost - l.unit_cost),
+       CASE WHEN l.unit_cost = 0 THEN -pl.quantity_shipped ELSE 0 END,
+       CASE WHEN l.unit_cost = 0
+            THEN -round((l.unit_price * l.quantity - l.discount) * pl.quantity_shipped
+                        / l.quantity, 2)
+            ELSE 0 END
+FROM purchasing_purchaseorderline pl
+JOIN orders_orderline l ON l.id = pl.order_line_id
+JOIN orders_order o ON o.id = l.order_id
+CROSS JOIN LATERAL (SELECT min(sh.created_at) AS at FROM shipping_shipment sh
+                    WHERE sh.order_id = o.id) s
+WHERE pl.purchase_order_id > %(after_po)s AND pl.quantity_shipped > 0 AND s.at IS NOT NULL
+"""
+
+
 def _purchase_orders_load(*, after_order_id: int, say) -> Counter:
     """Drop-ship POs for some of the orders the seed just added, in every status."""
     from purchasing.models import PO_NUMBER_SEQUENCE
@@ -597,6 +620,8 @@ def _purchase_orders_load(*, after_order_id: int, say) -> Counter:
         counts["purchase_order_lines"] = cursor.rowcount
         cursor.execute(_PURCHASE_ORDER_STATUS_SQL, params)
         cursor.execute(_PURCHASE_ORDER_CONTROL_SQL, params)
+        cursor.execute(_VENDOR_COSTS_SQL, {**params, "tz": settings.TIME_ZONE})
+        counts["vendor_costs"] = cursor.rowcount
     say(
         f"Created {counts['purchase_orders']:,} drop-ship purchase orders in "
         f"{time.monotonic() - started:.1f} s.\n"
