@@ -108,7 +108,7 @@ def sales_by_period(*, using: str, report: ReportRange) -> QuerySet:
     )
 
 
-def _add_rows(rows: list[dict]) -> dict:
+def figures_added(rows: list[dict]) -> dict:
     """Rows of figures added up, with the derived figures recomputed from the sums."""
     total = {name: sum((row[name] for row in rows), 0) for name in [*LINE_SUMS, *ORDER_SUMS]}
     return figures_complete(total)
@@ -166,12 +166,12 @@ def sales_over_time(*, using: str, report: ReportRange) -> SalesReport:
     """Sales over time: the range's periods and totals, and the comparison range's. Two
     queries (four with a comparison), each over the range's (day, channel) rows."""
     rows = _filled(using, report)
-    sales = SalesReport(report=report, rows=rows, summary=_add_rows(rows))
+    sales = SalesReport(report=report, rows=rows, summary=figures_added(rows))
     compared = report.compared()
     if compared is not None:
         sales.compared = compared
         sales.compared_rows = _filled(using, compared)
-        sales.compared_summary = _add_rows(sales.compared_rows)
+        sales.compared_summary = figures_added(sales.compared_rows)
     return sales
 
 

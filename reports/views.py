@@ -20,11 +20,9 @@ from .exports import SOURCES
 from .forms import ReportForm
 from .models import Export
 from .selectors import (
-    LINE_SUMS,
-    ORDER_SUMS,
     SalesReport,
     comparison_rows,
-    figures_complete,
+    figures_added,
     sales_by_channel,
     sales_by_product,
     sales_over_time,
@@ -208,17 +206,10 @@ def channel_report(request):
     report = form.report_range()
     rows, source = read_reporting(lambda alias: list(sales_by_channel(using=alias, report=report)))
     found = {row["channel"]: row for row in rows}
-    zero = figures_complete(dict.fromkeys([*LINE_SUMS, *ORDER_SUMS], 0))
+    zero = figures_added([])
     rows = [found.get(value) or {"channel": value, **zero} for value in Channel.values]
-    together = {"channel": "All channels", **figures_complete(_summed(rows))}
-    chart = {
-        "type": "bar",
-        "labels": [Channel(row["channel"]).label for row in rows],
-        "datasets": [
-            {"label": "Net sales", "data": [row["net"] for row in rows], "axis": "money"},
-            {"label": "Gross profit", "data": [row["profit"] for row in rows], "axis": "money"},
-        ],
-    }
+    together = {"channel": "All channels", **figures_added(rows)}
+    chart = _net_and_profit_bars([Channel(row["channel"]).label for row in rows], rows)
     return _report_page(
         request,
         "reports/channels.html",
@@ -234,8 +225,15 @@ def channel_report(request):
     )
 
 
-def _summed(rows: list[dict]) -> dict:
-    return {name: sum(row[name] for row in rows) for name in [*LINE_SUMS, *ORDER_SUMS]}
+def _net_and_profit_bars(labels: list[str], rows: list[dict]) -> dict:
+    return {
+        "type": "bar",
+        "labels": labels,
+        "datasets": [
+            {"label": "Net sales", "data": [row["net"] for row in rows], "axis": "money"},
+            {"label": "Gross profit", "data": [row["profit"] for row in rows], "axis": "money"},
+        ],
+    }
 
 
 @require_GET
@@ -256,14 +254,7 @@ def product_report(request):
         query=request.GET,
     )
     top = table.rows[:15]
-    chart = {
-        "type": "bar",
-        "labels": [row["sku"] or "Deleted item" for row in top],
-        "datasets": [
-            {"label": "Net sales", "data": [row["net"] for row in top], "axis": "money"},
-            {"label": "Gross profit", "data": [row["profit"] for row in top], "axis": "money"},
-        ],
-    }
+    chart = _net_and_profit_bars([row["sku"] or "Deleted item" for row in top], top)
     return _report_page(
         request,
         "reports/products.html",
