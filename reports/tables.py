@@ -335,7 +335,15 @@ class FigureTable:
         return out
 
     def body(self) -> str:
-        cells = [(c.cell, ' class="num nowrap"' if c.num else "") for c in self.columns]
+        cells = [
+            (
+                c.cell,
+                ' class="num nowrap"'
+                if c.num
+                else (' class="nowrap"' if c.key == "period" else ""),
+            )
+            for c in self.columns
+        ]
         money = money_formatter()
         return mark_safe(  # noqa: S308  (every cell escapes its text)
             "".join(
