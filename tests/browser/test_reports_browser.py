@@ -68,7 +68,8 @@ def test_each_report_draws_its_chart_beside_the_same_figures(page, login, live_s
         # The tables scroll inside their wrapper, never the page (once Chart.js has resized
         # its canvas to the scrollbar that a long page brings).
         page.wait_for_function(
-            "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1",
+            "() => document.documentElement.scrollWidth"
+            " <= document.documentElement.clientWidth + 1",
             timeout=3000,
         )  # the tables scroll inside their wrapper, not the page
     page.goto(f"{live_server.url}{reverse('reports:channels')}")
