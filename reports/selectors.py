@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import (
     DateField,
     DateTimeField,
@@ -157,8 +158,19 @@ class SalesReport:
     compared_summary: dict | None = None
 
 
+def rows_of(queryset: QuerySet) -> list[dict]:
+    """A values() queryset's rows as dicts, read straight from the cursor: for two years by
+    day (730 rows × 21 columns) Django's per-value converters took 12 ms of 18 (psycopg gives
+    Decimal, int and date already)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _filled(using: str, report: ReportRange) -> list[dict]:
-    found = {row["period"]: row for row in sales_by_period(using=using, report=report)}
+    found = {row["period"]: row for row in rows_of(sales_by_period(using=using, report=report))}
     return [found.get(p) or {"period": p, **_zero()} for p in periods(report)]
 
 
@@ -246,7 +258,7 @@ def sales_by_product(*, using: str, report: ReportRange) -> list[dict]:
     (range_pieces) of the channel asked, or of all (""). Two queries: the sums (about 14,000
     rows for two years at a million orders: 15 ms), then the names of what they found
     (joining them before summing doubles the time)."""
-    rows = list(_product_sums(_product_rows(using, report)))
+    rows = rows_of(_product_sums(_product_rows(using, report)))
     names = {
         variant["pk"]: variant
         for variant in Variant.objects.using(using)

@@ -23,6 +23,7 @@ from .selectors import (
     SalesReport,
     comparison_rows,
     figures_added,
+    rows_of,
     sales_by_channel,
     sales_by_product,
     sales_over_time,
@@ -204,7 +205,9 @@ def channel_report(request):
     """By channel: online, in store and back office apart, and together in the last row."""
     form = ReportForm(request.GET or None)
     report = form.report_range()
-    rows, source = read_reporting(lambda alias: list(sales_by_channel(using=alias, report=report)))
+    rows, source = read_reporting(
+        lambda alias: rows_of(sales_by_channel(using=alias, report=report))
+    )
     found = {row["channel"]: row for row in rows}
     zero = figures_added([])
     rows = [found.get(value) or {"channel": value, **zero} for value in Channel.values]
