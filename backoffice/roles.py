@@ -63,6 +63,9 @@ STAFF_PERMISSIONS = [
     "promotions.view_promotion",
     "promotions.view_codeuse",
     "promotions.view_taxrate",
+    # The sales, channel, product and stock reports (issue 14): seed 004's store owner reads
+    # them every morning, and so do the staff who run the orders.
+    "reports.view_reports",
 ]
 ADMIN_PERMISSIONS = [
     *STAFF_PERMISSIONS,

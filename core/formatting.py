@@ -10,15 +10,25 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "NZD
 
 def money_label(value, currency: str = "") -> str:
     """`money_label(1234.5, "USD")` → "$1,234.50"; currencies without a symbol here get their code."""
-    if value in (None, ""):
-        return ""
+    return money_formatter(currency)(value)
+
+
+def money_formatter(currency: str = ""):
+    """money_label for one currency, its settings read once: for tables of thousands of cells
+    (the reports), where reading the settings per cell costs more than the formatting."""
     currency = (currency or settings.STORE_CURRENCY).upper()
     places = settings.STORE_CURRENCY_PLACES if currency == settings.STORE_CURRENCY else 2
-    amount = Decimal(value)
-    text = f"{abs(amount):,.{places}f}"
-    sign = "−" if amount < 0 else ""
     symbol = SYMBOLS.get(currency)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+    def label(value) -> str:
+        if value is None or (isinstance(value, str) and not value):
+            return ""
+        amount = value if isinstance(value, Decimal) else Decimal(value)
+        text = f"{abs(amount):,.{places}f}"
+        sign = "−" if amount < 0 else ""
+        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+    return label
 
 
 def short_datetime(value) -> tuple[str, str, str]:

@@ -1230,3 +1230,99 @@ def child_env(database_url: str) -> dict:
     for name in ("REDIS_URL", "EMAIL_URL"):
         env.pop(name, None)
     return env
+
+
+# ---- Reports (issue 14): each report over two years, and the daily totals' upkeep ----------
+
+
+def _report(url_name: str, query: str = "") -> Callable[[Context, int], str]:
+    """A report over the two years up to today (the seed's history), the range moved a day
+    per iteration so that no two requests are the same."""
+
+    def path(ctx: Context, i: int) -> str:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        end = timezone.localdate() - timedelta(days=i % 7)
+        start = end - timedelta(days=729)
+        return f"{reverse(url_name)}?start={start}&end={end}" + (f"&{query}" if query else "")
+
+    return path
+
+
+@dataclass
+class UpkeepProbe:
+    """What keeping the daily totals adds to paying an order: the two upserts of one sale
+    (reports.totals.daily_totals_add_event) for the newest paid orders' payment events, each
+    rolled back afterwards (nothing changes)."""
+
+    name: str = "reports upkeep per payment (2 upserts)"
+    budget_ms: float = 1
+    needs_server = False
+
+    def run(self, ctx: Context) -> Measurement:
+        from django.db import transaction
+
+        from orders.models import OrderEvent, OrderStatus
+        from reports.totals import daily_totals_add_event
+
+        events = list(
+            OrderEvent.objects.filter(
+                kind=OrderEvent.Kind.STATUS,
+                from_status=OrderStatus.PENDING,
+                to_status=OrderStatus.PAID,
+            )
+            .order_by("-id")
+            .values_list("pk", flat=True)[: ctx.repeat + ctx.warmup]
+        )
+        if not events:
+            return Measurement(self.name, "n/a (no paid orders)")
+        timings = []
+        # Each in a savepoint rolled back, all in one transaction rolled back at the end: a
+        # real ROLLBACK makes psycopg drop the connection's prepared statements, which a
+        # payment (committed) keeps.
+        with transaction.atomic():
+            for i, event_id in enumerate(events):
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    daily_totals_add_event(event_id=event_id)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    transaction.set_rollback(True)
+                if i >= ctx.warmup or len(events) <= ctx.warmup:
+                    timings.append(elapsed)
+            transaction.set_rollback(True)
+        median = statistics.median(timings)
+        return Measurement(
+            probe=self.name,
+            status="ok",
+            median_ms=round(median, 3),
+            p95_ms=round(percentile(timings, 95), 3),
+            queries=2,
+            budget=f"≤ {self.budget_ms:g} ms median",
+            verdict="ok" if median <= self.budget_ms else "OVER",
+        )
+
+
+PROBES += [
+    PageProbe("report: sales over time, 2 years by day", _report("reports:sales"), budget_ms=50),
+    PageProbe(
+        "report: sales over time, 2 years by week, vs a year earlier",
+        _report("reports:sales", "group=week&compare=year"),
+        budget_ms=50,
+    ),
+    PageProbe(
+        "report: sales over time, 2 years by month, online",
+        _report("reports:sales", "group=month&channel=online"),
+        budget_ms=50,
+    ),
+    PageProbe("report: by channel, 2 years", _report("reports:channels"), budget_ms=50),
+    PageProbe("report: by product, 2 years", _report("reports:products"), budget_ms=50),
+    PageProbe(
+        "report: by product, 2 years, sort=-margin",
+        _report("reports:products", "sort=-margin"),
+        budget_ms=50,
+    ),
+    PageProbe("report: stock", lambda ctx, i: reverse("reports:stock"), budget_ms=50),
+    UpkeepProbe(),
+]

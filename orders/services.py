@@ -196,7 +196,7 @@ def order_transition(
     )
     order.status = to
     order.save(update_fields=["status", "updated_at"])
-    order_event_add(
+    event = order_event_add(
         order=order,
         kind=OrderEvent.Kind.STATUS,
         from_status=source,
@@ -207,7 +207,13 @@ def order_transition(
     for effect in move.effects:
         EFFECTS[effect](order, actor)
     order_status_changed.send(
-        sender=Order, order=order, from_status=source, to_status=to, actor=actor, note=note
+        sender=Order,
+        order=order,
+        from_status=source,
+        to_status=to,
+        actor=actor,
+        note=note,
+        event=event,
     )
     if to == OrderStatus.PAID and not order.has_shippable_lines:
         # Nothing ships (digital goods, services, a counter sale): paid is done (seed 003).

@@ -22,7 +22,7 @@ from shipping.services import shipment_create
 
 from .edi import control_number_next
 from .models import PurchaseOrder, PurchaseOrderLine
-from .signals import purchase_order_cancelled, purchase_order_sent
+from .signals import po_lines_shipped, purchase_order_cancelled, purchase_order_sent
 
 Status = PurchaseOrder.Status
 # POs are for orders that are paid and still have something to ship.
@@ -340,6 +340,9 @@ def po_lines_ship(
         if updated != 1:
             raise PurchasingError("A PO line shipped meanwhile: reload the order and try again.")
     _save_status(po)
+    po_lines_shipped.send(
+        sender=PurchaseOrder, purchase_order=po, quantities=wanted, shipment=shipment, actor=actor
+    )
     return shipment
 
 

@@ -141,7 +141,10 @@ def header_line(source: Source) -> bytes:
 
 def count_upto(queryset: QuerySet, limit: int) -> int:
     """How many rows match, counting no further than `limit` (a page request never counts a
-    million rows to decide how to export them)."""
+    million rows to decide how to export them). A report's rows are groups (sums per day,
+    channel or item): those are counted as they are."""
+    if queryset.query.group_by is not None:
+        return queryset.order_by()[:limit].count()
     return queryset.order_by().values("pk")[:limit].count()
 
 

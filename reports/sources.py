@@ -1,7 +1,7 @@
 """The lists that can be exported, with the columns each shows."""
 
-from django.db.models import OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 
 from invoicing.models import Invoice
 from orders.grid.selectors import lines_matching
@@ -9,6 +9,8 @@ from orders.models import Channel, OrderLine, OrderStatus, PaymentState, RiskLev
 from orders.selectors import orders_matching
 
 from .exports import DATETIME, MONEY, NUMBER, Column, Source, ZeroPadded, label_of, register
+from .forms import ReportForm, ReportRange
+from .selectors import sales_by_channel, sales_by_period, sales_by_product_named, stock_levels
 
 ORDERS = register(
     Source(
@@ -71,6 +73,122 @@ TRANSACTIONS = register(
             Column("Payment", label_of("order__payment_state", PaymentState.choices)),
             Column("Sent", label_of("fulfilment_status", OrderLine.Fulfilment.choices)),
             Column("Status", label_of("order__status", OrderStatus.choices)),
+        ],
+    )
+)
+
+
+# ---- The reports (issue 14): the rows each page's table shows -------------------------------
+
+REPORTS = "reports.view_reports"
+
+
+def _report(filters) -> ReportRange:
+    return ReportForm(filters).report_range()
+
+
+def _profit_or_unknown() -> Case:
+    """Gross profit, left empty (not 0.00) where nothing sold had a cost recorded."""
+    return Case(
+        When(~Q(unknown_units=0) & Q(known_sales=0, cost_total=0), then=Value(None)),
+        default=F("profit"),
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+
+
+def _figure_columns(*, orders: bool) -> list[Column]:
+    money = [
+        Column("Gross sales", "gross", MONEY),
+        Column("Discounts", "discount", MONEY),
+        Column("Returns", "returned", MONEY),
+        Column("Net sales", "net", MONEY),
+    ]
+    if orders:
+        money += [
+            Column("Shipping", "shipping_total", MONEY),
+            Column("Tax", "tax_total", MONEY),
+            Column("Total sales", "total", MONEY),
+        ]
+    return [
+        *([Column("Orders", "orders_paid", NUMBER)] if orders else []),
+        Column("Units sold", "units", NUMBER),
+        Column("Units returned", "units_back", NUMBER),
+        *money,
+        Column("Cost", "cost_total", MONEY),
+        Column("Gross profit", _profit_or_unknown(), MONEY),
+        Column("Margin (%)", "margin", MONEY),
+        Column("Units with unknown cost", "unknown_units", NUMBER),
+        Column("Sales with unknown cost", "unknown_sales", MONEY),
+    ]
+
+
+register(
+    Source(
+        key="sales",
+        title="Sales over time",
+        permission=REPORTS,
+        rows=lambda *, user, filters: sales_by_period(using="default", report=_report(filters)),
+        list_url_name="reports:sales",
+        columns=[
+            Column("Period", Cast("period", TextField())),
+            *_figure_columns(orders=True),
+        ],
+    )
+)
+register(
+    Source(
+        key="channels",
+        title="Sales by channel",
+        permission=REPORTS,
+        rows=lambda *, user, filters: sales_by_channel(using="default", report=_report(filters)),
+        list_url_name="reports:channels",
+        columns=[
+            Column("Channel", label_of("channel", Channel.choices)),
+            *_figure_columns(orders=True),
+        ],
+    )
+)
+register(
+    Source(
+        key="products",
+        title="Sales by product",
+        permission=REPORTS,
+        rows=lambda *, user, filters: sales_by_product_named(
+            using="default", report=_report(filters)
+        ),
+        list_url_name="reports:products",
+        columns=[
+            Column("Item", "product_name"),
+            Column("SKU", "sku"),
+            Column("Drop-ship vendor", "vendor_name"),
+            Column("Units sold (net)", "net_units", NUMBER),
+            *_figure_columns(orders=False),
+        ],
+    )
+)
+register(
+    Source(
+        key="stock",
+        title="Stock",
+        permission=REPORTS,
+        rows=lambda *, user, filters: stock_levels(using="default"),
+        list_url_name="reports:stock",
+        columns=[
+            Column("Item", "product_name"),
+            Column("SKU", "sku"),
+            Column("On hand", "stock", NUMBER),
+            Column("Units sold (all time)", "units_sold", NUMBER),
+            Column("Backordered", "backordered", NUMBER),
+            Column("Unit cost", "cost_price", MONEY),
+            Column(
+                "Cost value on hand",
+                Case(
+                    When(Q(cost_price=0) & ~Q(stock=0), then=Value(None)),
+                    default=F("cost_value"),
+                    output_field=DecimalField(max_digits=16, decimal_places=2),
+                ),
+                MONEY,
+            ),
         ],
     )
 )

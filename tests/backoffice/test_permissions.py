@@ -501,6 +501,11 @@ ROUTES = {
         lambda o: reverse("shipping:shipping_method_edit", args=[o["shipping_method"].pk]),
         {"name": "Two-day", "price": "9.00", "position": "2", "is_active": "on"},
     ),
+    # Reports (issue 14)
+    "sales report": ("get", lambda o: reverse("reports:sales"), None),
+    "channel report": ("get", lambda o: reverse("reports:channels"), None),
+    "product report": ("get", lambda o: reverse("reports:products"), None),
+    "stock report": ("get", lambda o: reverse("reports:stock"), None),
 }
 
 EXPECTED = {
@@ -647,6 +652,11 @@ EXPECTED = {
     "shipping speed create": (LOGIN, FORBIDDEN, REDIRECT),
     "shipping speed edit form": (LOGIN, FORBIDDEN, OK),
     "shipping speed edit": (LOGIN, FORBIDDEN, REDIRECT),
+    # Order staff and store admins read the reports (issue 14).
+    "sales report": (LOGIN, OK, OK),
+    "channel report": (LOGIN, OK, OK),
+    "product report": (LOGIN, OK, OK),
+    "stock report": (LOGIN, OK, OK),
 }
 ROLES = ("anonymous", "staff", "admin")
 MATRIX = [
