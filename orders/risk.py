@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import psycopg
-from django.db import connection, transaction
+from django.db import transaction
+
+from core.prepared import prepared_cursor
 
 from .actors import Actor
 from .models import Order, OrderEvent, OrderStatus, RiskLevel
@@ -102,10 +103,7 @@ def _facts(order: Order) -> dict:
         "pk": order.pk,  # an unsaved order (pk None) excludes nothing
         "cancelled": OrderStatus.CANCELLED.value,
     }
-    connection.ensure_connection()
-    # Server-side binding (psycopg's Cursor, not Django's client-side one) so the statement
-    # can be prepared once per connection and reused.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_FACTS_SQL, params, prepare=True)
         history, average, email_24h, ip_24h, card_24h = cursor.fetchone()
     return {

@@ -15,11 +15,11 @@ a move that books the sale is a sale, one that reverses it is a return.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.prepared import prepared_cursor
 from orders.models import OrderEvent
 from orders.status import TRANSITIONS, Effect
 
@@ -174,19 +174,11 @@ def _run(statements: list[str], params: dict, *, prepare: bool = False) -> None:
             for sql in statements:
                 cursor.execute(sql, params)
         return
-    # Every payment runs these: prepared once per connection (server-side binding, psycopg's
-    # own cursor), their planning (~0.5 ms each, of joins over VALUES and UNIONs) is saved.
-    # Django turns psycopg's automatic preparing off (prepare_threshold None, under which
-    # prepare=True does nothing), so it is turned on for these statements only.
-    connection.ensure_connection()
-    raw = connection.connection
-    threshold, raw.prepare_threshold = raw.prepare_threshold, 0
-    try:
-        with psycopg.Cursor(raw) as cursor:
-            for sql in statements:
-                cursor.execute(sql, params, prepare=True)
-    finally:
-        raw.prepare_threshold = threshold
+    # Every payment runs these: prepared once per connection, their planning (~0.5 ms each,
+    # of joins over VALUES and UNIONs) is saved.
+    with prepared_cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql, params, prepare=True)
 
 
 def is_counted(from_status: str, to_status: str) -> bool:
