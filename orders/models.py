@@ -125,7 +125,12 @@ class Order(models.Model):
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
     profile = models.ForeignKey(
-        "customers.Profile", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        "customers.Profile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,  # order_profile_placed_idx leads with it
     )
     customer_email = models.EmailField()
     customer_name = models.CharField(max_length=200, blank=True)
@@ -209,6 +214,11 @@ class Order(models.Model):
             # The worst left: channel=back_office&risk=low (none: staff's orders are not
             # rated) walks the 80,000 back-office entries of order_channel_placed_idx, 6 ms.
             models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
+            # A contact's orders, newest first (order entry's "charge the card of their last
+            # order"): with only the profile's own index Postgres walked order_placed_idx and
+            # filtered every order for a contact with none to match, 1,030 ms at 1,000,000
+            # orders; this index answers it in well under a millisecond.
+            models.Index(fields=["profile", "-placed_at", "-id"], name="order_profile_placed_idx"),
             models.Index(
                 fields=["status", "-placed_at", "-id", "channel", "payment_state", "risk_level"],
                 name="order_status_placed_idx",

@@ -8,12 +8,15 @@ primary streams to the replica, so a read shows where it went by what it finds."
 
 import csv
 import io
+import json
 import time
 from decimal import Decimal
 
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from core import replica
 from core.replica import (
@@ -28,7 +31,8 @@ from orders.models import Order
 from reports import services
 from reports.models import Export
 from tests.core.pg_cluster import Cluster, database_alias, missing_binaries
-from tests.factories import OrderFactory, OrderLineFactory, UserFactory
+from tests.factories import OrderFactory, OrderLineFactory, UserFactory, VariantFactory
+from tests.reports.conftest import order_of, pay
 
 pytestmark = pytest.mark.skipif(bool(missing_binaries()), reason=missing_binaries() or "-")
 
@@ -162,3 +166,40 @@ def test_a_replica_behind_the_bound_is_passed_over_until_it_catches_up(
         replica.forget()
         assert reporting_db() == ReadSource("replica", None)
         assert seen() == [1, 2]
+
+
+def channel_net_sales(client) -> tuple[list[Decimal], str]:
+    """Net sales per channel (online, in store, back office) today, as the By channel report's
+    chart has them."""
+    today = timezone.localdate().isoformat()
+    response = client.get(reverse("reports:channels"), {"start": today, "end": today})
+    assert response.status_code == 200
+    html = response.content.decode()
+    opening = '<script id="channel-chart" type="application/json">'
+    start = html.index(opening) + len(opening)
+    chart = json.loads(html[start : html.index("</script>", start)])
+    return [Decimal(v) for v in chart["datasets"][0]["data"]], html
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_report_page_reads_the_replica_and_says_so_when_it_falls_back(cluster, client, settings):
+    settings.REPLICA_CHECK_SECONDS = 60
+    client.force_login(UserFactory(role="staff"))
+    shirt = VariantFactory(price=Decimal("25.00"), cost_price=Decimal("10.00"), stock=10)
+    pay(order_of([(shirt, 2, "0")]))  # online, 50.00: on the replica's copy
+    cluster.copy_database(connections["default"].settings_dict, "shop")
+    cluster.wait_replayed()
+    pay(order_of([(shirt, 1, "0")], channel="in_store"))  # 25.00: on the primary only
+
+    figures, html = channel_net_sales(client)
+    assert figures == [Decimal("50.00"), 0, 0]
+    assert NOT_ANSWERING not in html
+
+    cluster.stop_replica()
+    try:
+        replica.forget()
+        figures, html = channel_net_sales(client)
+        assert figures == [Decimal("50.00"), Decimal("25.00"), 0]
+        assert NOT_ANSWERING in html
+    finally:
+        cluster.start_replica()
