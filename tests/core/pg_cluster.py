@@ -141,7 +141,7 @@ class Cluster:
 
     def copy_database(self, source_dsn: dict, name: str) -> None:
         """A copy (schema and rows) of a database of another server, restored into the
-        primary's database `name`."""
+        primary's database `name` (replacing what an earlier copy put there)."""
         dump = subprocess.run(
             [str(BIN / "pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
              "-h", source_dsn["HOST"] or "127.0.0.1", "-p", str(source_dsn["PORT"] or 5432),
@@ -151,6 +151,7 @@ class Cluster:
         ).stdout  # fmt: skip
         subprocess.run(
             [str(BIN / "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+             "--clean", "--if-exists",
              "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-d", name],
             input=dump, capture_output=True, check=True, timeout=60,
         )  # fmt: skip
