@@ -3,6 +3,8 @@ import re
 from django import forms
 from django.utils import timezone
 
+from core.forms import ShortModelChoiceField
+
 from .models import Carrier, ShippingMethod, validate_tracking_url_template
 
 
@@ -15,7 +17,7 @@ class CourierForm(forms.Form):
     """The courier of a shipment: one of the configured carriers, or another courier typed by
     name (seed 004), which shipping.services.carrier_for_name keeps for next time."""
 
-    carrier = forms.ModelChoiceField(
+    carrier = ShortModelChoiceField(
         queryset=Carrier.objects.filter(is_active=True),
         required=False,
         label="Carrier or courier",
@@ -98,7 +100,7 @@ class ShipmentForm(TrackedShipmentForm):
     shipped_on = forms.DateField(
         label="Date shipped", widget=forms.DateInput(attrs={"type": "date"})
     )
-    method = forms.ModelChoiceField(
+    method = ShortModelChoiceField(
         queryset=ShippingMethod.objects.filter(is_active=True),
         required=False,
         label="Shipping method",

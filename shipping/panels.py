@@ -75,7 +75,10 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
 
 def destination_groups(order: Order, lines: list) -> list[tuple[OrderDestination, list]]:
     """The order's addresses (orders entered in the back office, seed 003) with the lines
-    going to each: one query; [] for an order shipped to its one shipping address."""
+    going to each: one query, none for an order shipped to its one shipping address (no line
+    names a destination), which is every order but those entered with several."""
+    if not any(line.destination_id for line in lines):
+        return []
     destinations = list(OrderDestination.objects.filter(order=order).order_by("position"))
     return [(d, [line for line in lines if line.destination_id == d.pk]) for d in destinations]
 
