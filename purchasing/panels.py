@@ -5,6 +5,7 @@ request by the view."""
 from django.http import HttpRequest
 
 from orders.models import Order, OrderStatus
+from shipping.forms import carrier_choices
 
 from .forms import PoCreateForm, PoShipForm
 from .models import PurchaseOrder
@@ -25,7 +26,8 @@ def keep_ship_form(request: HttpRequest, form: PoShipForm) -> None:
 
 def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
     """The order's POs and, for a paid order, the lines that may go on one with their vendors.
-    Five queries at most, whatever the order's size."""
+    Six queries at most (the carrier list once, for every PO's vendor-shipment form), whatever
+    the order's size and its number of POs."""
     lines = list(order.lines.all())
     # POs are only ever made for lines that ship: an order with none has nothing to show.
     if not any(line.is_shippable for line in lines):
@@ -36,6 +38,7 @@ def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
     candidates = po_candidates(order=order, lines=lines) if can_manage else []
     create_form = getattr(request, _CREATE_FORM, None) or PoCreateForm(candidates=candidates)
     bound_ship = getattr(request, _SHIP_FORM, None)
+    carriers = None  # read once, for every PO's vendor-shipment form
     for po in pos:
         po.can_send = can_manage and po.status == PurchaseOrder.Status.DRAFT
         po.can_cancel = (
@@ -43,9 +46,11 @@ def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
         )
         po.ship_form = None
         if can_manage and po.owed and po.status != PurchaseOrder.Status.DRAFT and po.is_open:
-            po.ship_form = (
-                bound_ship if bound_ship and bound_ship.po.pk == po.pk else PoShipForm(po=po)
-            )
+            if bound_ship and bound_ship.po.pk == po.pk:
+                po.ship_form = bound_ship
+            else:
+                carriers = carriers if carriers is not None else carrier_choices()
+                po.ship_form = PoShipForm(po=po, carrier_choices=carriers)
     return {
         "pos": pos,
         "unpaid": order.status == OrderStatus.PENDING,

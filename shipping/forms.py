@@ -30,6 +30,13 @@ class CourierForm(forms.Form):
         help_text="Not in the list? Type its name: it is kept for next time.",
     )
 
+    def __init__(self, *args, carrier_choices: list | None = None, **kwargs):
+        """`carrier_choices` (from carrier_choices()): the list read once for a page that shows
+        several of these forms (a vendor's shipment form per PO), instead of once per form."""
+        super().__init__(*args, **kwargs)
+        if carrier_choices is not None:
+            self.fields["carrier"].choices = carrier_choices
+
     def clean(self):
         data = super().clean()
         chosen, typed = data.get("carrier"), " ".join(data.get("carrier_name", "").split())
@@ -52,6 +59,11 @@ class CourierForm(forms.Form):
         if chosen:
             return {"carrier_id": chosen.pk}
         return {"carrier_name": self.cleaned_data["carrier_name"]}
+
+
+def carrier_choices() -> list:
+    """The carrier list of CourierForm, read with one query, to share between forms."""
+    return list(CourierForm.base_fields["carrier"].choices)
 
 
 class TrackedShipmentForm(CourierForm):

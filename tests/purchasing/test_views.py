@@ -189,3 +189,32 @@ def test_the_page_with_pos_runs_the_same_queries_whatever_their_number(staff_cli
             assert staff_client.get(order.get_absolute_url()).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_page_with_sent_pos_runs_the_same_queries_whatever_their_number(staff_client):
+    """Each sent PO has a vendor-shipment form with a carrier list: read once for the page."""
+
+    def order_with_sent_pos(count):
+        vendor = email_vendor()
+        order = order_with_lines(lines=0, status=OrderStatus.IN_PROCESS)
+        for _ in range(count):
+            po = PurchaseOrder.objects.create(
+                order=order,
+                vendor=vendor,
+                status=PurchaseOrder.Status.SENT,
+                sent_at=order.placed_at,
+            )
+            po.lines.create(
+                order_line=supplied_line(order, vendor), quantity=1, unit_cost=1, vendor_sku="X"
+            )
+        return order
+
+    small, large = order_with_sent_pos(1), order_with_sent_pos(6)
+    page(staff_client, small)  # session and permissions cached
+    counts = []
+    for order in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            html = staff_client.get(order.get_absolute_url()).content.decode()
+        counts.append(len(queries))
+        assert html.count("Vendor&#x27;s carrier") + html.count("Vendor's carrier") >= 1
+    assert counts[0] == counts[1]
