@@ -691,22 +691,26 @@ def _purchase_order_partly_ship(*, after_po: int) -> int:
 
     candidates = (
         PurchaseOrderLine.objects.filter(
-            Q(purchase_order__status=PurchaseOrder.Status.SENT)
-            | Q(purchase_order__status=PurchaseOrder.Status.DRAFT),
+            purchase_order__status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.DRAFT],
             purchase_order__id__gt=after_po,
             purchase_order__order__status__in=[OrderStatus.IN_PROCESS, OrderStatus.PAID],
         )
         .order_by("-purchase_order__status", "-purchase_order_id", "id")  # sent ones first
-        .values_list("purchase_order_id", "purchase_order__status", "id", "quantity")
+        .values_list(
+            "purchase_order_id",
+            "purchase_order__status",
+            "purchase_order__order_id",
+            "id",
+            "quantity",
+        )
     )
-    by_po: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for po_id, status, line_id, quantity in candidates[:500]:
-        by_po.setdefault((po_id, status), []).append((line_id, quantity))
+    by_po: dict[tuple[int, str, int], list[tuple[int, int]]] = {}
+    for po_id, status, order_id, line_id, quantity in candidates[:500]:
+        by_po.setdefault((po_id, status, order_id), []).append((line_id, quantity))
     actor = Actor.system("Demo data")
-    for (po_id, status), lines in by_po.items():
+    for (po_id, status, order_id), lines in by_po.items():
         if sum(quantity for _, quantity in lines) < 2:
             continue
-        order_id = PurchaseOrder.objects.values_list("order_id", flat=True).get(pk=po_id)
         before = OrderEvent.objects.filter(order_id=order_id).count()
         if status == PurchaseOrder.Status.DRAFT:
             po_send(purchase_order_id=po_id, actor=actor)
@@ -1824,7 +1828,6 @@ def entry_demo_ensure(*, username: str = "staff") -> int:
     offline to two addresses with a gift; digital, paid and complete), once: nothing when the
     user has drafts or entry has placed orders already. Returns how many orders were placed."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Q
 
     from customers.models import Profile
     from entry.models import Draft
