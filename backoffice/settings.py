@@ -126,6 +126,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "backoffice.urls"
+# Django's renderer, with its stock widgets written out in Python (core.forms.FormRenderer).
+FORM_RENDERER = "core.forms.FormRenderer"
 WSGI_APPLICATION = "backoffice.wsgi.application"
 ASGI_APPLICATION = "backoffice.asgi.application"
 
