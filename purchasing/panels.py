@@ -26,7 +26,8 @@ def keep_ship_form(request: HttpRequest, form: PoShipForm) -> None:
 
 def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
     """The order's POs and, for a paid order, the lines that may go on one with their vendors.
-    Six queries at most (the carrier list once, for every PO's vendor-shipment form), whatever
+    Six queries at most (the carrier list once a page, for every PO's vendor-shipment
+    form and the order's own shipment form), whatever
     the order's size and its number of POs."""
     lines = list(order.lines.all())
     # POs are only ever made for lines that ship: an order with none has nothing to show.
@@ -38,7 +39,6 @@ def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
     candidates = po_candidates(order=order, lines=lines) if can_manage else []
     create_form = getattr(request, _CREATE_FORM, None) or PoCreateForm(candidates=candidates)
     bound_ship = getattr(request, _SHIP_FORM, None)
-    carriers = None  # read once, for every PO's vendor-shipment form
     for po in pos:
         po.can_send = can_manage and po.status == PurchaseOrder.Status.DRAFT
         po.can_cancel = (
@@ -49,8 +49,7 @@ def purchase_orders_panel(request: HttpRequest, order: Order) -> dict | None:
             if bound_ship and bound_ship.po.pk == po.pk:
                 po.ship_form = bound_ship
             else:
-                carriers = carriers if carriers is not None else carrier_choices()
-                po.ship_form = PoShipForm(po=po, carrier_choices=carriers)
+                po.ship_form = PoShipForm(po=po, carrier_choices=carrier_choices(request))
     return {
         "pos": pos,
         "unpaid": order.status == OrderStatus.PENDING,

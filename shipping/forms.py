@@ -61,9 +61,19 @@ class CourierForm(forms.Form):
         return {"carrier_name": self.cleaned_data["carrier_name"]}
 
 
-def carrier_choices() -> list:
-    """The carrier list of CourierForm, read with one query, to share between forms."""
-    return list(CourierForm.base_fields["carrier"].choices)
+_CARRIERS_READ = "_shipping_carrier_choices"
+
+
+def carrier_choices(request=None) -> list:
+    """The carrier list of CourierForm, read with one query, to share between forms: once per
+    request when given one (the order page's shipment form and every PO's vendor-shipment
+    form). Iterated, not list()ed: list() asks the choices' len() first, a COUNT query."""
+    if request is not None and hasattr(request, _CARRIERS_READ):
+        return getattr(request, _CARRIERS_READ)
+    choices = list(iter(CourierForm.base_fields["carrier"].choices))
+    if request is not None:
+        setattr(request, _CARRIERS_READ, choices)
+    return choices
 
 
 class TrackedShipmentForm(CourierForm):

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from orders.models import Order, OrderDestination
 from orders.panels import Panel
 
-from .forms import ShipmentForm, TrackingNumberForm
+from .forms import ShipmentForm, TrackingNumberForm, carrier_choices
 from .models import OrderTracking, Shipment
 from .services import SHIPPING_STATUSES
 
@@ -30,7 +30,8 @@ def keep_tracking_form(request: HttpRequest, form: TrackingNumberForm) -> None:
 def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
     """Shipments with their lines and numbers, the customer's tracking link, and the forms
     staff may use. Three queries for the shipments (their lines' order lines are the page's),
-    two for the form's choices, whatever the order's size.
+    two for the form's choices (the carrier list read once a page, shared with the POs'
+    vendor-shipment forms), whatever the order's size.
 
     The tracking link's issue date rides on the shipments' query (a subquery, not a query of
     its own): its link goes out in the shipped and delivered emails, which only an order with
@@ -60,7 +61,9 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
         line.remaining = line.quantity - line.quantity_fulfilled
     form = None
     if can_ship and unsent:
-        form = getattr(request, _SHIPMENT_FORM, None) or ShipmentForm(lines=lines)
+        form = getattr(request, _SHIPMENT_FORM, None) or ShipmentForm(
+            lines=lines, carrier_choices=carrier_choices(request)
+        )
     return {
         "shipments": shipments,
         "unsent": unsent if can_ship else [],
