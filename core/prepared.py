@@ -1,10 +1,12 @@
 """Server-side prepared statements for the hot paths (an order's fraud check, the reports'
 upkeep on each payment): planned once per connection instead of on every call.
 
-Django turns psycopg's automatic preparing off (`prepare_threshold` None), and under that
-setting `execute(..., prepare=True)` does nothing, so the threshold is turned on around these
-statements only. Behind a transaction-pooling PgBouncer this needs PgBouncer 1.21+ with
-`max_prepared_statements` (README, "Scaling out").
+The ORM's statements are prepared once a connection has run one DATABASE_PREPARE_THRESHOLD
+times (backoffice.settings); these are prepared from their first run, and also with the
+threshold "off" (Django's default, `prepare_threshold` None, under which `execute(...,
+prepare=True)` alone does nothing): the threshold is set to 0 around them. Behind a
+transaction-pooling PgBouncer this needs PgBouncer 1.21+ with `max_prepared_statements`
+(README, "Scaling out").
 """
 
 from collections.abc import Iterator

@@ -88,9 +88,12 @@ def test_bench_database_url_keeps_server_and_options():
         "PASSWORD": "p@ss word",
         "HOST": "/tmp/pg sockets",
         "PORT": 5433,
-        "OPTIONS": {"sslmode": "disable"},
+        # Django's own options (DATABASE_PREPARE_THRESHOLD) are not libpq's: left out.
+        "OPTIONS": {"sslmode": "disable", "server_side_binding": True, "prepare_threshold": 5},
     }
-    parsed = dj_database_url.parse(database_url(base, "backoffice_bench"))
+    url = database_url(base, "backoffice_bench")
+    assert "server_side_binding" not in url and "prepare_threshold" not in url
+    parsed = dj_database_url.parse(url)
     assert parsed["NAME"] == "backoffice_bench"
     assert (parsed["USER"], parsed["PASSWORD"]) == ("postgres", "p@ss word")
     assert (parsed["HOST"], parsed["PORT"]) == ("/tmp/pg sockets", 5433)

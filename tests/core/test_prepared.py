@@ -1,11 +1,14 @@
-"""core.prepared: statements on the hot paths are really prepared server-side (Django leaves
-psycopg's preparing off, under which `prepare=True` alone does nothing)."""
+"""Prepared statements: the ORM's, once a connection has run one DATABASE_PREPARE_THRESHOLD
+times (server-side binding, backoffice.settings), and core.prepared's hot paths from their
+first run."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from core.prepared import prepared_cursor
 from orders import risk
+from orders.models import Order
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +27,18 @@ def test_a_statement_run_through_the_prepared_cursor_is_prepared_once():
             cursor.execute(sql, [value], prepare=True)
             assert cursor.fetchone() == (value + 1,)
     assert len([s for s in _prepared() if "prepared_probe" in s]) == 1
-    # Django's own cursors are left as they were: not prepared.
-    assert connection.connection.prepare_threshold is None
+    # Django's own cursors keep the connection's threshold (DATABASE_PREPARE_THRESHOLD).
+    assert (
+        connection.connection.prepare_threshold
+        == settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    )
+
+
+def test_the_orm_s_statements_are_prepared_once_run_often_enough():
+    threshold = connection.connection.prepare_threshold
+    for _ in range(threshold + 1):
+        list(Order.objects.filter(number=-41).values_list("id", flat=True))
+    assert any('WHERE "orders_order"."number" = $1' in s for s in _prepared())
 
 
 def test_the_fraud_check_is_a_prepared_statement():

@@ -148,7 +148,13 @@ def test_database_replica_url_adds_the_replica_alias():
     url = "postgres://reader@replica.internal:5433/shop?sslmode=require"
     databases = settings_with(DATABASE_REPLICA_URL=url, BACKOFFICE_TESTING="0")
     assert databases["replica"]["PORT"] == 5433 and databases["replica"]["NAME"] == "shop"
-    assert databases["replica"]["OPTIONS"] == {"connect_timeout": 2, "sslmode": "require"}
+    assert databases["replica"]["OPTIONS"] == {
+        "connect_timeout": 2,
+        "sslmode": "require",
+        # As the primary's (backoffice.settings, DATABASE_PREPARE_THRESHOLD).
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
     assert databases["replica"]["TEST"] is None
     assert databases["replica"]["NO_CURSORS"] is False
     assert databases["replica"]["CHECKS"] is True  # a dropped kept connection is replaced
@@ -184,3 +190,29 @@ def test_health_says_how_the_replica_is_without_failing_on_it(client, monkeypatc
         "status": "ok",
         "checks": {"database": "ok", "broker": "ok", "replica": said},
     }
+
+
+def test_statements_are_prepared_after_the_threshold_unless_turned_off():
+    assert settings_with()["default"]["OPTIONS"] == {
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    assert (
+        settings_with(DATABASE_PREPARE_THRESHOLD="0")["default"]["OPTIONS"]["prepare_threshold"]
+        == 0
+    )
+    # Behind a transaction-pooling PgBouncer older than 1.21: Django's default binding.
+    assert not settings_with(DATABASE_PREPARE_THRESHOLD="off")["default"]["OPTIONS"]
+
+
+def test_a_threshold_that_is_not_a_number_is_refused_by_name():
+    code = "import backoffice.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DEBUG": "1", "DATABASE_PREPARE_THRESHOLD": "often"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be a whole number or off, not 'often'" in done.stderr

@@ -209,6 +209,19 @@ class Command(BaseCommand):
         return sorted(results, key=lambda m: order.get(m.probe, len(order)))
 
 
+# OPTIONS that are Django's (backoffice.settings, DATABASE_PREPARE_THRESHOLD), not libpq's:
+# a child process sets them again from its own environment.
+_DJANGO_OPTIONS = {"server_side_binding", "prepare_threshold"}
+
+
+def _libpq_options(base: dict) -> dict:
+    return {
+        k: v
+        for k, v in (base.get("OPTIONS") or {}).items()
+        if k not in _DJANGO_OPTIONS and isinstance(v, str | int)
+    }
+
+
 def database_url(base: dict, name: str) -> str:
     """A DATABASE_URL for database `name` on the server (and with the options) of `base`."""
     user = quote(base.get("USER") or "", safe="")
@@ -216,7 +229,7 @@ def database_url(base: dict, name: str) -> str:
     auth = f"{user}{':' + password if password else ''}@" if user else ""
     host = quote(str(base.get("HOST") or ""), safe="")
     port = f":{base['PORT']}" if base.get("PORT") else ""
-    options = {k: v for k, v in (base.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+    options = _libpq_options(base)
     query = f"?{urlencode(options)}" if options else ""
     return f"postgres://{auth}{host}{port}/{quote(name, safe='')}{query}"
 
@@ -229,7 +242,7 @@ def _connect(base: dict, dbname: str, **kwargs):
         "host": base.get("HOST") or None,
         "port": base.get("PORT") or None,
     }
-    options = {k: v for k, v in (base.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+    options = _libpq_options(base)
     return psycopg.connect(**{k: v for k, v in params.items() if v}, **options, **kwargs)
 
 
