@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from catalog.selectors import product_suggestions
+from core.prepared import planned_for_values
 from orders.actors import Actor
 from payments.forms import ManualPaymentForm
 from promotions.selectors import promotion_choices
@@ -93,6 +94,7 @@ def contact(request, pk: int):
 
 @require_GET
 @permission_required(ENTER, raise_exception=True)
+@planned_for_values
 def contact_suggestions(request, pk: int):
     """The contacts matching what is typed and the filter, as htmx swaps them in."""
     form = ContactFilterForm(request.GET)
@@ -230,6 +232,7 @@ def _variant_form(request, draft, product, form, line=None, error=""):
 
 @require_GET
 @permission_required(ENTER, raise_exception=True)
+@planned_for_values
 def product_search(request, pk: int):
     results = product_suggestions(q=request.GET.get("q", ""))
     return render(

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.prepared import planned_for_values
 from orders.actors import Actor
 from orders.dates import today
 
@@ -42,6 +43,7 @@ def _invoice_id(request, number: int) -> int:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@planned_for_values
 def invoice_list(request):
     number = invoice_number_in(request.GET.get("q", ""))
     if number is not None and selectors.invoice_id_by_number(user=request.user, number=number):

@@ -17,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from core.prepared import planned_for_values
+
 from . import moves, selectors, services
 from .actors import Actor
 from .filters import order_number_in
@@ -111,6 +113,7 @@ def order_row_response(
 
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
+@planned_for_values
 def order_list(request):
     number = order_number_in(request.GET.get("q", ""))
     if number is not None and selectors.order_id_by_number(user=request.user, number=number):
@@ -141,6 +144,7 @@ def order_list(request):
 
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
+@planned_for_values
 def order_number_suggestions(request):
     """The lookup box's type-ahead: orders whose number starts with the digits typed."""
     results = selectors.order_number_suggestions(

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Vendor
+from core.prepared import planned_for_values
 from orders.actors import Actor
 from orders.models import Order
 from orders.views import back_to_order, order_detail_response, order_id_or_404
@@ -140,6 +141,7 @@ VENDORS = ["catalog.view_vendor", "catalog.change_vendor"]
 
 @require_GET
 @permission_required(VIEW_POS, raise_exception=True)
+@planned_for_values
 def purchase_order_list(request):
     page = purchase_order_list_read(user=request.user, filters=request.GET)
     empty = (

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.selectors import product_suggestions
+from core.prepared import planned_for_values
 
 from ..actors import Actor
 from . import selectors
@@ -21,6 +22,7 @@ VIEW_ORDERS = "orders.view_order"
 
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
+@planned_for_values
 def grid(request):
     page = selectors.line_grid(user=request.user, filters=request.GET)
     return render(
@@ -40,6 +42,7 @@ def grid(request):
 
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
+@planned_for_values
 def grid_items(request):
     """The item filter's type-ahead: at most ten products whose name has words starting
     with what was typed."""
@@ -56,6 +59,7 @@ def grid_items(request):
 
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
+@planned_for_values
 def grid_count(request):
     """How many lines match the grid's filters, up to the bulk actions' cap (and whether
     more do): asked for only when staff choose to select everything matching."""

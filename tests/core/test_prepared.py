@@ -47,3 +47,35 @@ def test_the_fraud_check_is_a_prepared_statement():
     risk.assess(order)
 
     assert any("FILTER (WHERE upper(customer_email::text)" in s for s in _prepared())
+
+
+def test_custom_plans_prepare_nothing_inside_and_leave_the_threshold_as_it_was():
+    from core.prepared import custom_plans
+
+    threshold = connection.connection.prepare_threshold
+    with custom_plans():
+        for _ in range(threshold + 2):
+            list(Order.objects.filter(number=-42).values_list("id", flat=True))
+        assert not any('"number" = $1' in s and "-42" not in s for s in _prepared())
+    assert connection.connection.prepare_threshold == threshold
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/orders/?q=ada",
+        "/orders/?risk=high",
+        "/orders/items/?status=paid&sort=-total",
+        "/invoices/?q=ada",
+        "/purchase-orders/",
+    ],
+)
+def test_lists_and_searches_are_planned_for_their_values(url, store_admin_client):
+    """Run more often than the threshold, a list's statements are still not prepared (the
+    order page's are: test_the_orm_s_statements_are_prepared_once_run_often_enough)."""
+    for _ in range(connection.connection.prepare_threshold + 2):
+        assert store_admin_client.get(url).status_code == 200
+    table = {"orders": "orders_order", "invoices": "invoicing_invoice"}.get(
+        url.strip("/").split("/")[0].split("?")[0], "purchasing_purchaseorder"
+    )
+    assert not [s for s in _prepared() if f'FROM "{table}"' in s]
