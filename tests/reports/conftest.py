@@ -98,9 +98,10 @@ def drop_ship_vendor():
 
 
 def totals_by_day() -> dict:
-    """(day, channel) -> {figure: value}, all-zero rows left out."""
+    """(day, channel) -> {figure: value}, all-zero rows left out, in day order."""
     rows = {}
-    for row in DailyTotals.objects.values("day", "channel", *FIGURES, *ORDER_FIGURES):
+    figures = DailyTotals.objects.values("day", "channel", *FIGURES, *ORDER_FIGURES)
+    for row in figures.order_by("day", "channel"):
         key = (row.pop("day"), row.pop("channel"))
         if any(row.values()):
             rows[key] = row
@@ -113,7 +114,7 @@ def totals_by_variant() -> dict:
     rows, rolled_up = {}, defaultdict(lambda: defaultdict(int))
     for row in VariantSales.objects.values(
         "period", "start", "channel", "variant_id", "product_id", *FIGURES
-    ):
+    ).order_by("start", "channel", "variant_id", "period"):
         period, start, channel = row.pop("period"), row.pop("start"), row.pop("channel")
         key = (start, channel, row.pop("variant_id"), row.pop("product_id"))
         if period == "day" and channel:
