@@ -36,6 +36,9 @@ def start_cart_order(page):
 
 
 def pick_contact(page, text):
+    # The heading shows before the deferred scripts have run; typed before htmx is set up, the
+    # search would send nothing (this failed about one run in four).
+    page.wait_for_load_state("load")
     search = page.get_by_label("Find a contact (name or email)")
     search.fill(text)
     page.locator("#contact-suggestions [data-suggestion]").first.wait_for()
