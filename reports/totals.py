@@ -118,9 +118,11 @@ def _statement(*, events: str, changes: str) -> str:
     round trip), then added to the (day, channel) rows and to each variant's rows of its day,
     week and month, in its channel and in all channels (""): six rows per variant moved.
 
-    Both INSERTs take their rows in key order (ORDER BY), the variants' first and the days'
-    after (an unreferenced data-modifying CTE runs once the main statement is done), the
-    same in every transaction: concurrent events never lock each other's rows crosswise.
+    Both INSERTs take their rows in key order (ORDER BY), and every transaction runs the same
+    statement, so all take them in the same order: the variants' first, then the days' (Postgres
+    finishes an unreferenced data-modifying CTE after the main statement; its manual leaves
+    the order open, and tests/reports/test_concurrency.py races payments and rollbacks on the
+    same day and variants to show no deadlock and exact totals).
     """
     daily_figures = FIGURES + ORDER_FIGURES
     line_moves = _LINE_MOVES.format(events=events)
