@@ -28,6 +28,8 @@ from django.core import signing
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
+    Exists,
     ExpressionWrapper,
     Func,
     IntegerField,
@@ -37,7 +39,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Cast, Concat
 from django.http import Http404, QueryDict
 from django.urls import reverse
 
@@ -53,6 +57,7 @@ from .models import (
     NewOrdersMarker,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
     SavedView,
 )
@@ -510,20 +515,24 @@ def order_id_by_number(*, user, number: int) -> int | None:
 def order_detail(*, user, number: int) -> Order:
     """An order with everything its page shows: profile, lines with their download links and
     serial codes, timeline with who did what, the status moves it offers now and whether it
-    may be deleted. Five queries whatever its size."""
-    queryset = Order.objects.select_related("profile").prefetch_related(
-        "lines",
-        Prefetch(
-            "lines__download_links",
-            queryset=DownloadLink.objects.select_related("digital_file").order_by("id"),
-        ),
-        Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+    may be deleted. Three queries whatever its size, one more if it has download links and
+    one more if it has serial codes (whether it has either rides on the first two)."""
+    queryset = (
+        Order.objects.select_related("profile")
+        .annotate(
+            has_serial_codes=Exists(SerialCode.objects.filter(allocation_reference=_REFERENCE))
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.annotate(has_links=Exists(_LINKS))),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+        )
     )
     try:
         order = queryset.get(number=number)
     except Order.DoesNotExist as exc:
         raise Http404(f"No order #{number}.") from exc
     lines = order.lines.all()
+    _attach_download_links(lines)
     _attach_serial_codes(order, lines)
     # Moves forward first; the ones that undo (roll back, cancel) last, apart.
     order.transitions = sorted(
@@ -542,10 +551,28 @@ def order_detail(*, user, number: int) -> Order:
     return order
 
 
+# Order.reference in SQL: how serial codes point at the order.
+_REFERENCE = Concat(Value("order:"), Cast(OuterRef("number"), CharField()))
+_LINKS = DownloadLink.objects.filter(line_id=OuterRef("pk"))
+
+
+def _attach_download_links(lines) -> None:
+    """`line.links`: each line's download links (their files' titles loaded), in one query,
+    none if no line has any."""
+    linked = [line.pk for line in lines if line.has_links]
+    by_line: dict[int, list[DownloadLink]] = {}
+    if linked:
+        links = DownloadLink.objects.filter(line_id__in=linked).select_related("digital_file")
+        for link in links.order_by("id"):
+            by_line.setdefault(link.line_id, []).append(link)
+    for line in lines:
+        line.links = by_line.get(line.pk, [])
+
+
 def _attach_serial_codes(order: Order, lines) -> None:
-    """Each line's serial codes, in one query: `line.serial_codes` (the ones its buyer holds
-    now) and `line.retired_serial_codes` (held by a sale since rolled back, never handed out
-    again).
+    """Each line's serial codes, in one query (none for an order without any):
+    `line.serial_codes` (the ones its buyer holds now) and `line.retired_serial_codes` (held
+    by a sale since rolled back, never handed out again).
 
     Codes point at the order, not the line: a variant's codes are dealt to its lines in line
     order, as `orders.services` allocated them (lowest ids first); each payment took a
@@ -557,6 +584,8 @@ def _attach_serial_codes(order: Order, lines) -> None:
         SerialCode.objects.filter(allocation_reference=order.reference)
         .order_by("id")
         .values_list("variant_id", "code", "status")
+        if order.has_serial_codes
+        else []
     )
     for variant_id, code, status in codes:
         held = retired if status == SerialCode.Status.RETIRED else live

@@ -506,10 +506,12 @@ def rich_order(lines: int, *, paid: bool, staff_user):
     ("paid", "queries"),
     [
         # The user (session and permissions are cached); the order with its profile, lines,
-        # download links, events, serial codes; its payments and charge attempts; then the
-        # active gateway while it waits for payment, or its invoices once it is paid; its
-        # shipments and the shipment form's carriers (the order page's tabs show no saved views).
-        (False, 11),
+        # events, and once paid its download links and serial codes (unpaid, it has none:
+        # whether it has any rides on the order's and lines' queries); its payments and
+        # charge attempts; then the active gateway while it waits for payment, or its
+        # invoices once it is paid; its shipments and the shipment form's carriers (the order
+        # page's tabs show no saved views).
+        (False, 9),
         (True, 11),
     ],
 )
