@@ -5,14 +5,18 @@ An action that fails (a tracking number that fails its check) re-renders the ord
 its bound form: the view leaves the form on the request, the panel picks it up.
 """
 
+from dataclasses import dataclass
+
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.http import HttpRequest
 
 from orders.models import Order, OrderDestination
 from orders.panels import Panel
 
 from .forms import ShipmentForm, TrackingNumberForm, carrier_choices
-from .models import OrderTracking, Shipment
+from .models import OrderTracking, Shipment, ShipmentLine
 from .services import SHIPPING_STATUSES
 
 _SHIPMENT_FORM = "_shipping_shipment_form"
@@ -29,9 +33,10 @@ def keep_tracking_form(request: HttpRequest, form: TrackingNumberForm) -> None:
 
 def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
     """Shipments with their lines and numbers, the customer's tracking link, and the forms
-    staff may use. Three queries for the shipments (their lines' order lines are the page's),
-    two for the form's choices (the carrier list read once a page, shared with the POs'
-    vendor-shipment forms), whatever the order's size.
+    staff may use. Two queries for the shipments (what each took of the order's lines rides
+    on the first, and the order lines are the page's), two for the form's choices (the
+    carrier list read once a page, shared with the POs' vendor-shipment forms), whatever the
+    order's size.
 
     The tracking link's issue date rides on the shipments' query (a subquery, not a query of
     its own): its link goes out in the shipped and delivered emails, which only an order with
@@ -41,15 +46,22 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
     live_link = OrderTracking.objects.filter(order=OuterRef("order_id"), revoked_at__isnull=True)
     shipments = list(
         Shipment.objects.filter(order=order)
-        .annotate(link_issued_at=Subquery(live_link.values("created_at")[:1]))
+        .annotate(
+            link_issued_at=Subquery(live_link.values("created_at")[:1]),
+            line_parts=ArraySubquery(
+                _SHIPPED.values(part=JSONObject(line="order_line_id", quantity="quantity"))
+            ),
+        )
         .select_related("carrier", "method", "created_by")
-        .prefetch_related("lines", "tracking_numbers")
+        .prefetch_related("tracking_numbers")
     )
-    # Each shipment line's order line is one the page has already loaded.
+    # What each shipment took of which line, read with the shipment; the order lines are the
+    # ones the page has already loaded.
     by_id = {line.pk: line for line in lines}
     for shipment in shipments:
-        for shipment_line in shipment.lines.all():
-            shipment_line.order_line = by_id[shipment_line.order_line_id]
+        shipment.shipped = [
+            ShippedLine(by_id[part["line"]], part["quantity"]) for part in shipment.line_parts
+        ]
     if not shipments and not any(line.is_shippable for line in lines):
         return None
     user = request.user
@@ -74,6 +86,15 @@ def shipping_panel(request: HttpRequest, order: Order) -> dict | None:
         "can_revoke_link": user.has_perm("shipping.change_ordertracking"),
         "destinations": destination_groups(order, lines),
     }
+
+
+@dataclass(frozen=True)
+class ShippedLine:
+    order_line: object  # orders.OrderLine, as the page loaded it
+    quantity: int
+
+
+_SHIPPED = ShipmentLine.objects.filter(shipment_id=OuterRef("pk")).order_by("id")
 
 
 def destination_groups(order: Order, lines: list) -> list[tuple[OrderDestination, list]]:
