@@ -82,13 +82,14 @@ def window(
     per_page: int,
     after: Sequence | None = None,
     before: Sequence | None = None,
-    fetch: Callable[[QuerySet, Keys, int], list] = _fetch,
+    fetch: Callable[[QuerySet, Keys, int], list] | None = None,
 ) -> Window:
     """The page after the `after` cursor's row, or before the `before` one, or the first.
 
     One query of `per_page + 1` rows (the extra row says whether there is more): the page
     before a cursor is read the other way round and turned back. `fetch` runs the query where
-    a list reads its rows its own way."""
+    a list reads its rows its own way (None: as they come)."""
+    fetch = fetch or _fetch
     if before is not None:
         backwards = reversed_keys(keys)
         rows = fetch(queryset.filter(seek(backwards, before)), backwards, per_page + 1)

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
 from django.db import models
 from django.db.models import Func, Q, Value
-from django.db.models.functions import Concat, Upper
+from django.db.models.functions import Cast, Concat, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -300,10 +300,17 @@ class Order(models.Model):
     def get_absolute_url(self):
         return reverse("orders:detail", kwargs={"number": self.number})
 
+    REFERENCE_PREFIX = "order:"
+
     @property
     def reference(self) -> str:
         """How other apps (the stock ledger, serial codes) point at this order."""
-        return f"order:{self.number}"
+        return f"{self.REFERENCE_PREFIX}{self.number}"
+
+    @classmethod
+    def reference_of(cls, number) -> Concat:
+        """`reference` in SQL, for the order whose number is the expression `number`."""
+        return Concat(Value(cls.REFERENCE_PREFIX), Cast(number, models.CharField()))
 
     # Both facts come from `with_line_facts()` annotations when a list loaded them.
     @property

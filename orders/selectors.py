@@ -28,7 +28,6 @@ from django.core import signing
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    CharField,
     Exists,
     ExpressionWrapper,
     Func,
@@ -39,9 +38,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Concat
 from django.http import Http404, QueryDict
 from django.urls import reverse
 
@@ -520,7 +518,11 @@ def order_detail(*, user, number: int) -> Order:
     queryset = (
         Order.objects.select_related("profile")
         .annotate(
-            has_serial_codes=Exists(SerialCode.objects.filter(allocation_reference=_REFERENCE))
+            has_serial_codes=Exists(
+                SerialCode.objects.filter(
+                    allocation_reference=Order.reference_of(OuterRef("number"))
+                )
+            )
         )
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.annotate(has_links=Exists(_LINKS))),
@@ -551,22 +553,18 @@ def order_detail(*, user, number: int) -> Order:
     return order
 
 
-# Order.reference in SQL: how serial codes point at the order.
-_REFERENCE = Concat(Value("order:"), Cast(OuterRef("number"), CharField()))
 _LINKS = DownloadLink.objects.filter(line_id=OuterRef("pk"))
 
 
 def _attach_download_links(lines) -> None:
     """`line.links`: each line's download links (their files' titles loaded), in one query,
     none if no line has any."""
-    linked = [line.pk for line in lines if line.has_links]
-    by_line: dict[int, list[DownloadLink]] = {}
-    if linked:
-        links = DownloadLink.objects.filter(line_id__in=linked).select_related("digital_file")
-        for link in links.order_by("id"):
-            by_line.setdefault(link.line_id, []).append(link)
+    linked = [line for line in lines if line.has_links]
+    links = DownloadLink.objects.select_related("digital_file").order_by("id")
+    prefetch_related_objects(linked, Prefetch("download_links", queryset=links, to_attr="links"))
     for line in lines:
-        line.links = by_line.get(line.pk, [])
+        if not line.has_links:
+            line.links = []
 
 
 def _attach_serial_codes(order: Order, lines) -> None:

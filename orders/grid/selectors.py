@@ -369,7 +369,7 @@ def line_grid(*, user, filters: Mapping) -> LinePage:
         per_page=per_page,
         after=after,
         before=before,
-        **({"fetch": _fetch_by_ids} if query.few_orders else {}),
+        fetch=_fetch_by_ids if query.few_orders else None,
     )
     rows = window.rows
 
