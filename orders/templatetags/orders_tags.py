@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from core import formatting
+from orders import rows
 from orders.selectors import saved_view_query, saved_views_for
 
 register = template.Library()
@@ -66,4 +67,19 @@ def saved_views(context, page: str):
         active=any(view.active for view in views),
         query=saved_view_query(query),
         page=page,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def order_row(context, order):
+    """`{% order_row order %}`: the orders list's row (orders.rows), with the page's status
+    menu settings: whether the user may change status, the CSRF token and where to come back,
+    and the states an htmx swap gives it (`changed`, `form_open`)."""
+    return rows.order_row(
+        order,
+        can_change_status=bool(context.get("can_change_status")),
+        csrf_token=str(context.get("csrf_token", "")),
+        next_url=context.get("next_url", ""),
+        changed=bool(context.get("changed")),
+        form_open=bool(context.get("form_open")),
     )
