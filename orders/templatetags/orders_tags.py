@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from core import formatting
 from orders import rows
+from orders.grid import rows as grid_rows
 from orders.selectors import saved_view_query, saved_views_for
 
 register = template.Library()
@@ -83,3 +84,10 @@ def order_row(context, order):
         changed=bool(context.get("changed")),
         form_open=bool(context.get("form_open")),
     )
+
+
+@register.simple_tag(takes_context=True)
+def grid_row(context, row):
+    """`{% grid_row row %}`: the transactions grid's row (orders.grid.rows), with a tick box
+    where the page offers bulk actions."""
+    return grid_rows.grid_row(row, selectable=bool(context.get("actions")))
