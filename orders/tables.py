@@ -1,5 +1,6 @@
-"""The orders app's django-tables2 Tables (the orders list and the grid keep their own templates:
-see the measurement in orders/selectors.py)."""
+"""The orders app's django-tables2 Tables (the orders list and the grid keep their own tables,
+their rows written by orders.rows and orders.grid.rows: see the measurements in
+orders/selectors.py and orders/grid/selectors.py)."""
 
 import django_tables2 as tables
 from django.utils import timezone
