@@ -535,6 +535,9 @@ def order_detail(*, user, number: int) -> Order:
     except Order.DoesNotExist as exc:
         raise Http404(f"No order #{number}.") from exc
     lines = order.lines.all()
+    for event in order.events.all():
+        # Formatted once here: the template's date filter cost ~30 µs an event.
+        event.when_date, event.when_time, event.when_iso = short_datetime(event.created_at)
     _attach_download_links(lines)
     _attach_serial_codes(order, lines)
     # Moves forward first; the ones that undo (roll back, cancel) last, apart.

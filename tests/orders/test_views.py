@@ -2,7 +2,7 @@
 the detail page, and the API key pages."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -449,6 +449,20 @@ def test_htmx_note_returns_the_timeline(staff_client):
     assert html.lstrip().startswith('<section class="card" id="order-timeline"')
     assert "Left a voicemail" in html
     assert "Note added to the timeline." in html
+
+
+def test_the_timeline_gives_each_event_its_time_in_the_stores_timezone(staff_client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    order = order_with_lines(lines=1)
+    event = OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, message="Called")
+    OrderEvent.objects.filter(pk=event.pk).update(
+        created_at=datetime(2026, 3, 4, 3, 7, tzinfo=UTC)  # 10:07 pm the day before in New York
+    )
+    html = staff_client.get(detail_url(order)).content.decode()
+    assert (
+        '<time class="event-when muted" datetime="2026-03-03T22:07:00-05:00">'
+        "Mar 3, 2026 22:07</time>"
+    ) in html
 
 
 def test_an_empty_note_is_refused(staff_client):

@@ -49,3 +49,19 @@ def test_each_shipment_lists_what_it_took_in_constant_queries(staff_client):
         shipped = re.findall(rf"1 × <span class=\"mono\">{re.escape(line.sku)}</span>", html)
         assert len(shipped) == 2, line.sku  # one unit of it in each parcel
     assert "1Z999AA10123456780" in html and "1Z999AA10123456781" in html
+
+
+def test_each_tracking_number_shows_its_link_its_correction_form_and_any_override(
+    staff_client,
+):
+    order, _ = shipped_in(2)
+    overridden = TrackingNumber.objects.filter(shipment__order=order).order_by("id").last()
+    overridden.override_reason = "Carrier's new format"
+    overridden.save(update_fields=["override_reason"])
+    html = staff_client.get(order.get_absolute_url()).content.decode()
+    ups = Carrier.objects.get(code="ups")
+    for tn in TrackingNumber.objects.filter(shipment__order=order):
+        assert f'href="{ups.tracking_url(tn.number)}"' in html
+        edit = reverse("shipping:tracking_edit", args=[order.number, tn.pk])
+        assert f'action="{edit}"' in html  # each number's correction form
+    assert html.count('title="Carrier&#x27;s new format">check overridden</span>') == 1
