@@ -190,3 +190,10 @@ class OrderFilter(ListFilterSet):
     @property
     def searched_number(self) -> int | None:
         return order_number_in(self.active.get("q", ""))
+
+    @property
+    def searches_words(self) -> bool:
+        """Whether the search is for words of the customer's name or email (not a number,
+        not an email address): filter_q's text search."""
+        value = self.active.get("q", "").strip()
+        return bool(value) and self.searched_number is None and "@" not in value
