@@ -4,12 +4,11 @@ cell by cell, with the other apps' link columns, and every value escaped."""
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test.html import parse_html
 from django.urls import reverse
 
 from orders.grid.rows import grid_row
-from tests.factories import OrderFactory, OrderLineFactory, ProfileFactory, UserFactory
+from tests.factories import OrderFactory, OrderLineFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db
 GRID = reverse("orders:grid")
@@ -73,14 +72,8 @@ def test_every_value_in_a_row_is_escaped(staff_client):
     assert 'aria-label="Select SKU&lt;1&gt; of order' in row
 
 
-def test_a_row_without_bulk_actions_has_no_tick_box(client):
-    user = UserFactory()
-    user.save()  # the factory's password, so that the session stays valid
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="orders", codename="view_order")
-    )
-    client.force_login(user)
+def test_a_row_without_bulk_actions_has_no_tick_box(viewer_client):
     line = OrderLineFactory()
-    response = client.get(GRID)
+    response = viewer_client.get(GRID)
     assert 'name="line"' not in _row_html(response, line.id)
     assert 'name="line"' in grid_row(_shown(response, line.id), selectable=True)

@@ -5,7 +5,6 @@ do what."""
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -37,18 +36,6 @@ def messages_of(response) -> list[str]:
 
 def shippable(order, *, quantity=1, **fields) -> OrderLine:
     return OrderLineFactory(order=order, quantity=quantity, **fields)
-
-
-@pytest.fixture
-def viewer(client):
-    """Someone who may look at orders and nothing more."""
-    user = UserFactory()
-    user.save()  # the factory's password, so that the session stays valid
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="orders", codename="view_order")
-    )
-    client.force_login(user)
-    return client
 
 
 # ---- The page ------------------------------------------------------------------------------
@@ -257,14 +244,14 @@ def test_the_action_needs_the_csrf_token(staff_user):
     assert a_line.fulfilment_status == Fulfilment.UNFULFILLED
 
 
-def test_a_viewer_without_the_shipping_permission_cannot_flag(viewer):
+def test_a_viewer_without_the_shipping_permission_cannot_flag(viewer_client):
     a_line = shippable(OrderFactory(status=OrderStatus.PAID))
-    response = viewer.get(GRID)
+    response = viewer_client.get(GRID)
     html = response.content.decode()
     assert rows(response) == [a_line.id]
     assert "Flag selected item(s) as sent" not in html
     assert 'name="line"' not in html
-    response = viewer.post(ACTION, {"action": "flag_sent", "line": [a_line.id]})
+    response = viewer_client.post(ACTION, {"action": "flag_sent", "line": [a_line.id]})
     assert response.status_code == 403
     a_line.refresh_from_db()
     assert a_line.fulfilment_status == Fulfilment.UNFULFILLED

@@ -8,7 +8,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +17,7 @@ from orders import selectors
 from orders import views as order_views
 from orders.filters import number_prefix_ranges
 from orders.models import Channel, Order, OrderEvent, OrderStatus, PaymentState, RiskLevel
-from tests.factories import OrderFactory, UserFactory, order_with_lines
+from tests.factories import OrderFactory, order_with_lines
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("orders:list")
@@ -44,15 +43,6 @@ def order(minutes_ago: int = 1, *, payment: str = PaymentState.UNPAID, **fields)
         PaymentState.REFUNDED: {"first_paid_at": at},
     }[payment]
     return OrderFactory(placed_at=at, **dates, **fields)
-
-
-def viewer_client(client):
-    """Logged in as someone who may look at orders and do nothing else."""
-    user = UserFactory()
-    user.save()  # the factory leaves the password unsaved
-    user.user_permissions.add(Permission.objects.get(codename="view_order"))
-    client.force_login(user)
-    return client
 
 
 # ---- Filters ------------------------------------------------------------------------------
@@ -507,9 +497,9 @@ def test_the_plain_bulk_form_works_without_javascript(staff_client):
 # ---- Permissions ----------------------------------------------------------------------------
 
 
-def test_a_viewer_sees_no_tick_boxes_nor_bulk_or_row_actions(client):
+def test_a_viewer_sees_no_tick_boxes_nor_bulk_or_row_actions(viewer_client):
     target = order_with_lines(lines=1, status=OrderStatus.PAID)
-    html = viewer_client(client).get(LIST).content.decode()
+    html = viewer_client.get(LIST).content.decode()
     assert listed_html(html) == [target.number]
     assert 'name="order"' not in html
     assert "bulk-status" not in html
@@ -520,9 +510,9 @@ def listed_html(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'<tr id="order-(\d+)"', html)]
 
 
-def test_a_viewer_is_refused_the_bulk_and_row_changes(client):
+def test_a_viewer_is_refused_the_bulk_and_row_changes(viewer_client):
     target = order_with_lines(lines=1, status=OrderStatus.PAID)
-    client = viewer_client(client)
+    client = viewer_client
     assert client.post(BULK, {"to": "cancelled", "order": [target.number]}).status_code == 403
     status_url = reverse("orders:status_change", args=[target.number])
     assert client.post(status_url, {"to": "cancelled"}).status_code == 403
